@@ -1,0 +1,178 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+
+namespace Scheduler;
+
+/// <summary>
+/// The one structure the loop shares with other threads: work posted from off the loop thread,
+/// and the wake-up of an idle loop.
+/// </summary>
+/// <remarks>
+/// A lock and two arrays swapped per batch, not a <see cref="System.Collections.Concurrent.ConcurrentQueue{T}"/>:
+/// on .NET 10.0.12 its <c>TryDequeue</c> can report empty while another thread grows it, and a loop
+/// that takes that for "idle" strands callbacks. Under the lock, "empty" is the truth, and the
+/// decision to sleep is taken under the same lock as every post, so no wake-up is lost.
+/// </remarks>
+internal sealed class Inbox
+{
+    private readonly object _lock = new();
+    private WorkItem[] _items = new WorkItem[64];
+    private int _count;
+
+    /// <summary>The array handed back after a drain, so that producers and the loop alternate two buffers.</summary>
+    private WorkItem[] _spare = new WorkItem[64];
+
+    /// <summary>True while the loop sleeps in <see cref="Wait"/>: only then does a post pulse.</summary>
+    private bool _waiting;
+
+    /// <summary>A wake-up that came while the loop was not waiting; it keeps the next wait from sleeping.</summary>
+    private bool _signaled;
+
+    /// <summary>Set by <see cref="Close"/>: later posts are refused, so none is silently dropped.</summary>
+    private bool _closed;
+
+    /// <summary>Work the loop started elsewhere (executor, <c>ToThread</c>) that will post back.</summary>
+    private int _external;
+
+    /// <summary>Adds <paramref name="item"/>; returns false if the inbox is closed.</summary>
+    public bool Add(in WorkItem item)
+    {
+        lock (_lock)
+        {
+            if (_closed)
+            {
+                return false;
+            }
+
+            if (_count == _items.Length)
+            {
+                Array.Resize(ref _items, _items.Length * 2);
+            }
+
+            _items[_count++] = item;
+            if (_waiting)
+            {
+                Monitor.Pulse(_lock);
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>Wakes the loop, or keeps its next wait from sleeping.</summary>
+    public void Wake()
+    {
+        lock (_lock)
+        {
+            _signaled = true;
+            if (_waiting)
+            {
+                Monitor.Pulse(_lock);
+            }
+        }
+    }
+
+    /// <summary>Moves every posted item into <paramref name="ready"/>, in posting order. Loop thread only.</summary>
+    public void DrainTo(ReadyQueue ready)
+    {
+        WorkItem[] taken;
+        int count;
+        lock (_lock)
+        {
+            count = _count;
+            if (count == 0)
+            {
+                return;
+            }
+
+            taken = _items;
+            _items = _spare.Length >= 64 ? _spare : new WorkItem[64];
+            _count = 0;
+        }
+
+        // Copied outside the lock: producers already write to the other array.
+        ready.EnqueueRange(taken, count);
+        Array.Clear(taken, 0, count);
+        _spare = taken;
+    }
+
+    /// <summary>
+    /// Sleeps until a post, a <see cref="Wake"/>, or <paramref name="timeout"/> (<see cref="Timeout.InfiniteTimeSpan"/> for none).
+    /// Returns at once when work or a wake-up is already there.
+    /// </summary>
+    public void Wait(TimeSpan timeout)
+    {
+        lock (_lock)
+        {
+            if (_count == 0 && !_signaled)
+            {
+                _waiting = true;
+                try
+                {
+                    Monitor.Wait(_lock, timeout);
+                }
+                finally
+                {
+                    _waiting = false;
+                }
+            }
+
+            _signaled = false;
+        }
+    }
+
+    /// <summary>
+    /// True when nothing is posted, no wake-up is pending and no external work is outstanding:
+    /// the state in which an auto-advancing clock may jump.
+    /// </summary>
+    public bool IsIdle()
+    {
+        lock (_lock)
+        {
+            return _count == 0 && !_signaled && _external == 0;
+        }
+    }
+
+    /// <summary>Counts work started off the loop that will post its completion back.</summary>
+    public void BeginExternal() => Interlocked.Increment(ref _external);
+
+    /// <summary>Uncounts it; called after the completion has been posted, so the loop never looks idle in between.</summary>
+    public void EndExternal()
+    {
+        lock (_lock)
+        {
+            _external--;
+            if (_waiting)
+            {
+                Monitor.Pulse(_lock);
+            }
+        }
+    }
+
+    /// <summary>The number of external operations still running.</summary>
+    public int ExternalCount => Volatile.Read(ref _external);
+
+    /// <summary>Refuses later posts and drops what is queued.</summary>
+    public void Close()
+    {
+        lock (_lock)
+        {
+            _closed = true;
+            Array.Clear(_items, 0, _count);
+            _count = 0;
+        }
+    }
+
+    /// <summary>Copies the posted items for diagnostics.</summary>
+    public void CopyTo(List<WorkItem> destination)
+    {
+        lock (_lock)
+        {
+            for (int i = 0; i < _count; i++)
+            {
+                destination.Add(_items[i]);
+            }
+        }
+    }
+}

@@ -1,0 +1,57 @@
+using System;
+using System.Threading;
+
+namespace Scheduler;
+
+/// <summary>
+/// A scheduled callback: the object behind a <see cref="LoopHandle"/> or a <see cref="LoopTimerHandle"/>.
+/// Pooled per loop; <see cref="Version"/> tells a handle whether it still speaks of this use of the node.
+/// </summary>
+internal sealed class LoopCallback
+{
+    /// <summary>An <see cref="Action"/> or an <see cref="Action{T}"/> of <see cref="object"/>.</summary>
+    public Delegate? Callback;
+
+    /// <summary>The argument of an <see cref="Action{T}"/> callback.</summary>
+    public object? State;
+
+    /// <summary>The context captured when the callback was scheduled (asyncio copies the context at <c>call_soon</c>).</summary>
+    public ExecutionContext? Context;
+
+    /// <summary>Bumped each time the node goes back to the pool, so stale handles see a different number.</summary>
+    public int Version;
+
+    /// <summary>Set by <see cref="LoopHandle.Cancel"/>; a cancelled node is never run and never pooled again.</summary>
+    public volatile bool Cancelled;
+
+    /// <summary>For timers: when it is due, in ticks of the loop's clock.</summary>
+    public long When;
+
+    /// <summary>For timers: scheduling order, which breaks ties of <see cref="When"/>.</summary>
+    public long Sequence;
+
+    /// <summary>For timers: the position in the timer heap, or -1 when not in it.</summary>
+    public int HeapIndex = -1;
+
+    /// <summary>True for callbacks scheduled with <c>CallLater</c>/<c>CallAt</c>.</summary>
+    public bool IsTimer;
+
+    /// <summary>The loop that scheduled it.</summary>
+    public LoopTaskScheduler? Loop;
+
+    /// <summary>Names the callback for messages: the method's declaring type and name.</summary>
+    public static string Describe(Delegate? callback) =>
+        callback is null ? "<none>" : $"{callback.Method.DeclaringType?.Name}.{callback.Method.Name}";
+
+    public void Invoke()
+    {
+        if (Callback is Action action)
+        {
+            action();
+        }
+        else
+        {
+            ((Action<object?>)Callback!).Invoke(State);
+        }
+    }
+}

@@ -1,0 +1,35 @@
+using System;
+using System.IO;
+
+namespace Scheduler;
+
+/// <summary>
+/// Settings of a <see cref="LoopTaskScheduler"/>, fixed when the loop is created.
+/// </summary>
+/// <remarks>An immutable bag of init-only properties; safe to share between loops and threads.</remarks>
+public sealed class LoopOptions
+{
+    /// <summary>The loop's clock and the source of its timers. Default <see cref="System.TimeProvider.System"/>;
+    /// a fake provider gives tests virtual time that moves only when they say so.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// When true, an idle loop moves its clock straight to its next timer instead of sleeping, so an hour of
+    /// timeouts runs in microseconds and timer order is unchanged. The loop is not idle while executor or
+    /// <c>ToThread</c> work it started still runs, or while work posted from other threads waits.
+    /// </summary>
+    public bool AutoAdvance { get; init; }
+
+    /// <summary>Starts the loop in debug mode (<see cref="LoopTaskScheduler.Debug"/>). Default false.</summary>
+    public bool Debug { get; init; }
+
+    /// <summary>In debug mode, a callback that runs longer than this is logged. Default 100 ms, as asyncio's.</summary>
+    public TimeSpan SlowCallbackDuration { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Where the default exception handler and the debug warnings write. Default <see cref="Console.Error"/>,
+    /// read when the loop is created.</summary>
+    public TextWriter? Log { get; init; }
+
+    /// <summary>The loop's name, for diagnostics; a <see cref="LoopThread"/>'s thread takes it too.</summary>
+    public string? Name { get; init; }
+}

@@ -1,0 +1,253 @@
+using System;
+using System.Threading;
+
+namespace Scheduler;
+
+public sealed partial class LoopTaskScheduler
+{
+    /// <summary>Nodes kept for reuse beyond this are left to the GC, so a burst does not pin memory forever.</summary>
+    private const int MaxPooledCallbacks = 4096;
+
+    private static readonly ContextCallback s_invokeNode = static state => ((LoopCallback)state!).Invoke();
+    private static readonly ContextCallback s_invokePosted = static state => ((LoopTaskScheduler)state!).InvokeCurrentPost();
+
+    private readonly LoopCallback[] _callbackPool = new LoopCallback[MaxPooledCallbacks];
+    private int _callbackPoolCount;
+    private long _timerSequence;
+
+    /// <summary>The posted delegate being run, handed to <see cref="ExecutionContext.Run"/> without a closure.</summary>
+    private SendOrPostCallback? _currentPost;
+    private object? _currentPostState;
+
+    /// <summary>
+    /// Schedules <paramref name="callback"/> to run in the next iteration of the loop.
+    /// FIFO with other <c>CallSoon</c>s and <c>CallSoonThreadSafe</c>s of the calling thread; never runs inline;
+    /// scheduled during an iteration, it runs in the next. It runs in the <see cref="ExecutionContext"/> of the caller.
+    /// <para>Equivalent to asyncio's <c>loop.call_soon</c>.</para>
+    /// </summary>
+    /// <returns>A handle that can cancel the callback.</returns>
+    /// <exception cref="InvalidOperationException">The loop is closed, or it runs on another thread (use <see cref="CallSoonThreadSafe(Action)"/>).</exception>
+    public LoopHandle CallSoon(Action callback) => ScheduleSoon(callback, null, threadSafe: false);
+
+    /// <summary>
+    /// Schedules <paramref name="callback"/>(<paramref name="state"/>) to run in the next iteration; see <see cref="CallSoon(Action)"/>.
+    /// Passing state instead of capturing it in a lambda allocates nothing.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The loop is closed, or it runs on another thread.</exception>
+    public LoopHandle CallSoon(Action<object?> callback, object? state) => ScheduleSoon(callback, state, threadSafe: false);
+
+    /// <summary>
+    /// Schedules <paramref name="callback"/> from any thread and wakes an idle loop. Nothing posted is lost.
+    /// Calls from one thread keep their order, also mixed with <see cref="CallSoon(Action)"/> on the loop thread.
+    /// <para>Equivalent to asyncio's <c>loop.call_soon_threadsafe</c>.</para>
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The loop is closed.</exception>
+    public LoopHandle CallSoonThreadSafe(Action callback) => ScheduleSoon(callback, null, threadSafe: true);
+
+    /// <summary>Schedules <paramref name="callback"/>(<paramref name="state"/>) from any thread; see <see cref="CallSoonThreadSafe(Action)"/>.</summary>
+    /// <exception cref="InvalidOperationException">The loop is closed.</exception>
+    public LoopHandle CallSoonThreadSafe(Action<object?> callback, object? state) => ScheduleSoon(callback, state, threadSafe: true);
+
+    /// <summary>
+    /// Schedules <paramref name="callback"/> to run once <paramref name="delay"/> has passed on the loop's clock:
+    /// never earlier; due timers run in order of <see cref="LoopTimerHandle.When"/>, ties in scheduling order.
+    /// A negative delay counts as zero. <para>Equivalent to asyncio's <c>loop.call_later</c>.</para>
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The loop is closed, or it runs on another thread.</exception>
+    public LoopTimerHandle CallLater(TimeSpan delay, Action callback) => ScheduleTimer(DueAfter(delay), callback, null);
+
+    /// <summary>Schedules <paramref name="callback"/>(<paramref name="state"/>) after <paramref name="delay"/>; see <see cref="CallLater(TimeSpan, Action)"/>.</summary>
+    /// <exception cref="InvalidOperationException">The loop is closed, or it runs on another thread.</exception>
+    public LoopTimerHandle CallLater(TimeSpan delay, Action<object?> callback, object? state) => ScheduleTimer(DueAfter(delay), callback, state);
+
+    /// <summary>
+    /// Schedules <paramref name="callback"/> to run at <paramref name="when"/> on the loop's clock (<see cref="Time"/>);
+    /// never earlier. <para>Equivalent to asyncio's <c>loop.call_at</c>.</para>
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The loop is closed, or it runs on another thread.</exception>
+    public LoopTimerHandle CallAt(TimeSpan when, Action callback) => ScheduleTimer(when.Ticks, callback, null);
+
+    /// <summary>Schedules <paramref name="callback"/>(<paramref name="state"/>) at <paramref name="when"/>; see <see cref="CallAt(TimeSpan, Action)"/>.</summary>
+    /// <exception cref="InvalidOperationException">The loop is closed, or it runs on another thread.</exception>
+    public LoopTimerHandle CallAt(TimeSpan when, Action<object?> callback, object? state) => ScheduleTimer(when.Ticks, callback, state);
+
+    private long DueAfter(TimeSpan delay)
+    {
+        long now = NowTicks();
+        long ticks = Math.Max(delay.Ticks, 0);
+        return ticks > long.MaxValue - now ? long.MaxValue : now + ticks;
+    }
+
+    private LoopHandle ScheduleSoon(Delegate callback, object? state, bool threadSafe)
+    {
+        if (callback is null)
+        {
+            throw new ArgumentNullException(nameof(callback));
+        }
+
+        ThrowIfClosed();
+        bool onLoop = IsOnLoopThread;
+        if (!threadSafe && !onLoop)
+        {
+            CheckThread(nameof(CallSoon));
+        }
+
+        LoopCallback node = NewNode(callback, state, onLoop);
+
+        // The handle takes the version now: once queued, the loop may run and recycle the node at any moment.
+        var handle = new LoopHandle(node);
+        var item = new WorkItem(node, null, null);
+        if (onLoop)
+        {
+            _ready.Enqueue(in item);
+        }
+        else if (!_inbox.Add(in item))
+        {
+            throw new InvalidOperationException(ClosedMessage);
+        }
+
+        return handle;
+    }
+
+    private LoopTimerHandle ScheduleTimer(long when, Delegate callback, object? state)
+    {
+        if (callback is null)
+        {
+            throw new ArgumentNullException(nameof(callback));
+        }
+
+        ThrowIfClosed();
+        CheckThread(nameof(CallLater));
+        LoopCallback node = NewNode(callback, state, IsOnLoopThread);
+        node.IsTimer = true;
+        node.When = when;
+        node.Sequence = ++_timerSequence;
+        _timers.Push(node);
+        return new LoopTimerHandle(node);
+    }
+
+    private LoopCallback NewNode(Delegate callback, object? state, bool onLoop)
+    {
+        // Only the loop thread touches the pool; other threads take a fresh node, which the loop recycles later.
+        LoopCallback node = onLoop && _callbackPoolCount > 0 ? _callbackPool[--_callbackPoolCount] : new LoopCallback();
+        node.Callback = callback;
+        node.State = state;
+        node.Context = ExecutionContext.Capture();
+        node.Loop = this;
+        return node;
+    }
+
+    private void Recycle(LoopCallback node)
+    {
+        node.Version++;
+        node.Callback = null;
+        node.State = null;
+        node.Context = null;
+        node.IsTimer = false;
+        if (_callbackPoolCount < MaxPooledCallbacks)
+        {
+            _callbackPool[_callbackPoolCount++] = node;
+        }
+    }
+
+    /// <summary>Cancels a scheduled callback for its handle. A cancelled node is never run nor pooled again.</summary>
+    internal void CancelCallback(LoopCallback node)
+    {
+        if (node.IsTimer)
+        {
+            // The heap belongs to the loop thread; a flag alone would be safe, but the heap would keep the node.
+            CheckThread("LoopTimerHandle.Cancel");
+            _timers.Remove(node);
+        }
+
+        node.Cancelled = true;
+        node.Callback = null;
+        node.State = null;
+        node.Context = null;
+    }
+
+    private void RunCallback(LoopCallback node)
+    {
+        if (node.Cancelled)
+        {
+            return;
+        }
+
+        try
+        {
+            if (node.Context is { } context)
+            {
+                ExecutionContext.Run(context, s_invokeNode, node);
+            }
+            else
+            {
+                node.Invoke();
+            }
+        }
+        catch (Exception exception)
+        {
+            CallExceptionHandler(new LoopExceptionContext($"Exception in callback {LoopCallback.Describe(node.Callback)}")
+            {
+                Exception = exception,
+                Handle = new LoopHandle(node),
+            });
+        }
+
+        // A callback that cancelled its own handle keeps the node, so the handle still reads cancelled.
+        if (!node.Cancelled)
+        {
+            Recycle(node);
+        }
+    }
+
+    /// <summary>
+    /// Posts <paramref name="callback"/> from any thread, capturing the caller's <see cref="ExecutionContext"/>.
+    /// Returns false, and queues nothing, if the loop is closed.
+    /// </summary>
+    internal bool PostThreadSafe(SendOrPostCallback callback, object? state)
+    {
+        var item = new WorkItem(callback, state, ExecutionContext.Capture());
+        if (IsOnLoopThread)
+        {
+            _ready.Enqueue(in item);
+            return true;
+        }
+
+        return _inbox.Add(in item);
+    }
+
+    private void RunPosted(in WorkItem item)
+    {
+        var callback = (SendOrPostCallback)item.Callback;
+        try
+        {
+            if (item.Context is { } context)
+            {
+                _currentPost = callback;
+                _currentPostState = item.State;
+                ExecutionContext.Run(context, s_invokePosted, this);
+            }
+            else
+            {
+                callback(item.State);
+            }
+        }
+        catch (Exception exception)
+        {
+            // This is where an exception escaping an async void method arrives: its builder rethrows it in a Post.
+            CallExceptionHandler(new LoopExceptionContext("Unhandled exception in a callback posted to the loop (an async void method or SynchronizationContext.Post)")
+            {
+                Exception = exception,
+            });
+        }
+    }
+
+    private void InvokeCurrentPost()
+    {
+        SendOrPostCallback callback = _currentPost!;
+        object? state = _currentPostState;
+        _currentPost = null;
+        _currentPostState = null;
+        callback(state);
+    }
+}

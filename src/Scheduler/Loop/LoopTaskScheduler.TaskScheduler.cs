@@ -1,0 +1,58 @@
+using System.Collections.Generic;
+using System.Threading.Tasks;
+
+namespace Scheduler;
+
+public sealed partial class LoopTaskScheduler
+{
+    /// <summary>One: the loop runs one thing at a time.</summary>
+    public override int MaximumConcurrencyLevel => 1;
+
+    /// <summary>
+    /// Queues <paramref name="task"/> in the loop's ready queue, FIFO with callbacks and posted continuations.
+    /// Callable from any thread (the TPL calls it for <c>Task.Start</c>, <c>TaskFactory</c> and <c>ContinueWith</c>).
+    /// </summary>
+    /// <exception cref="System.InvalidOperationException">The loop is closed; the TPL faults the task rather than strand it.</exception>
+    protected override void QueueTask(Task task)
+    {
+        var item = new WorkItem(task, null, null);
+        if (IsOnLoopThread)
+        {
+            _ready.Enqueue(in item);
+        }
+        else if (!_inbox.Add(in item))
+        {
+            throw new System.InvalidOperationException(ClosedMessage);
+        }
+    }
+
+    /// <summary>Runs <paramref name="task"/> inline, but only on the loop thread while it runs; elsewhere it waits its turn.</summary>
+    protected override bool TryExecuteTaskInline(Task task, bool taskWasPreviouslyQueued) =>
+        IsOnLoopThread && TryExecuteTask(task);
+
+    /// <summary>The tasks waiting in the ready queue and the inbox, for debuggers. Best effort while the loop runs.</summary>
+    protected override IEnumerable<Task> GetScheduledTasks()
+    {
+        var items = new List<WorkItem>();
+        try
+        {
+            _ready.CopyTo(items);
+        }
+        catch (System.IndexOutOfRangeException)
+        {
+            // The loop thread changed the queue under us: a debugger view may be partial.
+        }
+
+        _inbox.CopyTo(items);
+        var tasks = new List<Task>();
+        foreach (WorkItem item in items)
+        {
+            if (item.Callback is Task task)
+            {
+                tasks.Add(task);
+            }
+        }
+
+        return tasks;
+    }
+}

@@ -1,0 +1,396 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Scheduler;
+
+/// <summary>
+/// An asyncio event loop that is also a <see cref="TaskScheduler"/>: one thread runs callbacks, timers,
+/// queued tasks and <c>await</c> continuations, one at a time, in FIFO order.
+/// <para>Equivalent to asyncio's event loop (<c>asyncio.new_event_loop()</c>).</para>
+/// </summary>
+/// <remarks>
+/// <para>Members are loop-affine: call them on the loop thread. Members whose names end in <c>ThreadSafe</c>,
+/// and <see cref="Stop"/>, <see cref="Dispose"/> and the synchronization context's <c>Post</c>, may be called
+/// from any thread. While the loop is not running, the thread that owns it may call any member.</para>
+/// <para>The loop creates no thread: it runs on whichever thread calls <see cref="RunForever"/> or
+/// <c>RunUntilComplete</c>. Each iteration moves work posted from other threads and due timers into the ready
+/// queue, then runs exactly the callbacks that were ready when it began; callbacks scheduled meanwhile run in
+/// the next iteration. An idle loop blocks until its next timer or a post from another thread.</para>
+/// </remarks>
+public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
+{
+    /// <summary>The loop running on this thread, if any.</summary>
+    [ThreadStatic]
+    private static LoopTaskScheduler? t_running;
+
+    private static readonly TimerCallback s_wake = static state => ((LoopTaskScheduler)state!)._inbox.Wake();
+
+    private readonly ReadyQueue _ready = new();
+    private readonly TimerHeap _timers = new();
+    private readonly Inbox _inbox = new();
+    private readonly TimeProvider _timeProvider;
+    private readonly bool _systemClock;
+    private readonly bool _autoAdvance;
+
+    /// <summary>Ticks added to the provider's clock by <see cref="LoopOptions.AutoAdvance"/>.</summary>
+    private long _clockOffset;
+
+    /// <summary>The managed id of the thread running the loop; 0 while it does not run.</summary>
+    private volatile int _threadId;
+
+    private volatile bool _stopping;
+    private volatile bool _closed;
+
+    /// <summary>With a clock other than the system's, the loop sleeps on a timer of that clock's provider.</summary>
+    private ITimer? _wakeTimer;
+
+    /// <summary>Creates a loop. It starts no thread: it runs on the thread that calls a <c>Run</c> method.</summary>
+    /// <param name="options">The loop's settings; null for the defaults.</param>
+    /// <remarks>Equivalent to asyncio's <c>asyncio.new_event_loop()</c>.</remarks>
+    public LoopTaskScheduler(LoopOptions? options = null)
+    {
+        options ??= s_defaultOptions;
+        _timeProvider = options.TimeProvider ?? throw new ArgumentException("LoopOptions.TimeProvider must not be null.", nameof(options));
+        _systemClock = ReferenceEquals(_timeProvider, TimeProvider.System);
+        _autoAdvance = options.AutoAdvance;
+        Debug = options.Debug;
+        SlowCallbackDuration = options.SlowCallbackDuration;
+        Log = TextWriter.Synchronized(options.Log ?? Console.Error);
+        Name = options.Name;
+        SynchronizationContext = new LoopSynchronizationContext(this);
+    }
+
+    private static readonly LoopOptions s_defaultOptions = new();
+
+    /// <summary>The loop's name from <see cref="LoopOptions.Name"/>, or null.</summary>
+    public string? Name { get; }
+
+    /// <summary>The loop's synchronization context: one instance per loop, current on the loop thread while it runs.</summary>
+    public LoopSynchronizationContext SynchronizationContext { get; }
+
+    /// <summary>Where the default exception handler and debug warnings write (thread-safe).</summary>
+    internal TextWriter Log { get; }
+
+    /// <summary>Debug mode: slow callbacks are logged. Equivalent to asyncio's <c>loop.set_debug</c>/<c>get_debug</c>.</summary>
+    public bool Debug { get; set; }
+
+    /// <summary>In debug mode, a callback running longer than this is logged (default 100 ms).
+    /// Equivalent to asyncio's <c>loop.slow_callback_duration</c>.</summary>
+    public TimeSpan SlowCallbackDuration { get; set; }
+
+    /// <summary>Whether the loop is running. Safe to read from any thread. Equivalent to asyncio's <c>loop.is_running()</c>.</summary>
+    public bool IsRunning => _threadId != 0;
+
+    /// <summary>Whether the loop was closed. Safe to read from any thread. Equivalent to asyncio's <c>loop.is_closed()</c>.</summary>
+    public bool IsClosed => _closed;
+
+    /// <summary>True on the thread that runs the loop, while it runs.</summary>
+    internal bool IsOnLoopThread => _threadId == Environment.CurrentManagedThreadId;
+
+    /// <summary>The loop running on the calling thread, or null.</summary>
+    internal static LoopTaskScheduler? Running => t_running;
+
+    /// <summary>
+    /// The loop's monotonic clock, read from <see cref="LoopOptions.TimeProvider"/> (plus any auto-advance).
+    /// Timers are scheduled on it. Equivalent to asyncio's <c>loop.time()</c>.
+    /// </summary>
+    public TimeSpan Time() => new(NowTicks());
+
+    /// <summary>
+    /// Runs the loop on the calling thread until <see cref="Stop"/> is called.
+    /// If <see cref="Stop"/> was called before, runs one iteration and returns.
+    /// <para>Equivalent to asyncio's <c>loop.run_forever()</c>.</para>
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The loop is closed, already running, or another loop runs on this thread.</exception>
+    public void RunForever()
+    {
+        SynchronizationContext? previous = EnterRun();
+        try
+        {
+            while (true)
+            {
+                RunOnce();
+                if (_stopping)
+                {
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            ExitRun(previous);
+        }
+    }
+
+    /// <summary>
+    /// Runs iterations on the calling thread until nothing is ready: no callback queued, nothing posted, no timer due
+    /// on the loop's clock. Never sleeps and never moves the clock, so with a fake <see cref="TimeProvider"/> a test
+    /// advances time, runs until idle, and can then prove that something did not happen.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The loop is closed, already running, or another loop runs on this thread.</exception>
+    internal void RunUntilIdle()
+    {
+        SynchronizationContext? previous = EnterRun();
+        try
+        {
+            while (!_stopping)
+            {
+                _inbox.DrainTo(_ready);
+                if (_timers.Count > 0)
+                {
+                    MoveDueTimers(NowTicks());
+                }
+
+                if (_ready.Count == 0)
+                {
+                    break;
+                }
+
+                for (int remaining = _ready.Count; remaining > 0; remaining--)
+                {
+                    WorkItem item = _ready.Dequeue();
+                    RunItem(in item);
+                }
+            }
+        }
+        finally
+        {
+            ExitRun(previous);
+        }
+    }
+
+    /// <summary>
+    /// Stops the loop: the callbacks already queued when the current iteration began still run, then the
+    /// running <c>Run</c> method returns. Before a run, makes the next <see cref="RunForever"/> run one iteration.
+    /// Callable from any thread. Equivalent to asyncio's <c>loop.stop()</c>.
+    /// </summary>
+    public void Stop()
+    {
+        _stopping = true;
+        _inbox.Wake();
+    }
+
+    /// <summary>
+    /// Closes the loop: drops the queued callbacks and timers; later <c>Run</c>, <c>Call</c> and <c>CreateTask</c>
+    /// calls throw. Idempotent. Equivalent to asyncio's <c>loop.close()</c>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The loop is running.</exception>
+    public void Close()
+    {
+        if (IsRunning)
+        {
+            throw new InvalidOperationException("Cannot close a running event loop: call Stop() and let the run return first.");
+        }
+
+        if (_closed)
+        {
+            return;
+        }
+
+        _closed = true;
+        _inbox.Close();
+        _ready.Clear();
+        _timers.Clear();
+        _wakeTimer?.Dispose();
+        _wakeTimer = null;
+        _executorIdle = null;
+        ReportTasksAtClose();
+    }
+
+    /// <summary>Same as <see cref="Close"/>.</summary>
+    /// <exception cref="InvalidOperationException">The loop is running.</exception>
+    public void Dispose() => Close();
+
+    /// <summary>A name for messages: the loop's name, or its scheduler id.</summary>
+    public override string ToString() =>
+        $"<LoopTaskScheduler {Name ?? "#" + Id} running={IsRunning} closed={IsClosed} debug={Debug}>";
+
+    internal const string ClosedMessage = "The event loop is closed.";
+
+    internal void ThrowIfClosed()
+    {
+        if (_closed)
+        {
+            throw new InvalidOperationException(ClosedMessage);
+        }
+    }
+
+    /// <summary>Throws unless the caller may use loop-affine members: on the loop thread, or while it does not run.</summary>
+    internal void CheckThread(string member)
+    {
+        int owner = _threadId;
+        if (owner != 0 && owner != Environment.CurrentManagedThreadId)
+        {
+            throw new InvalidOperationException(
+                $"{member} was called from a thread that is not the event loop's: call it from the loop thread or use CallSoonThreadSafe.");
+        }
+    }
+
+    private SynchronizationContext? EnterRun()
+    {
+        ThrowIfClosed();
+        if (IsRunning)
+        {
+            throw new InvalidOperationException("This event loop is already running.");
+        }
+
+        if (t_running is not null)
+        {
+            throw new InvalidOperationException("Cannot run the event loop while another loop is running on this thread.");
+        }
+
+#pragma warning disable CS0420 // volatile passed by ref: Interlocked gives the same guarantee.
+        if (Interlocked.CompareExchange(ref _threadId, Environment.CurrentManagedThreadId, 0) != 0)
+#pragma warning restore CS0420
+        {
+            throw new InvalidOperationException("This event loop is already running.");
+        }
+
+        t_running = this;
+        SynchronizationContext? previous = System.Threading.SynchronizationContext.Current;
+        System.Threading.SynchronizationContext.SetSynchronizationContext(SynchronizationContext);
+        return previous;
+    }
+
+    private void ExitRun(SynchronizationContext? previous)
+    {
+        System.Threading.SynchronizationContext.SetSynchronizationContext(previous);
+        t_running = null;
+        _stopping = false;
+        _threadId = 0;
+    }
+
+    /// <summary>
+    /// One iteration, as asyncio's <c>_run_once</c>: sleep if there is nothing to do, take in posted work and due
+    /// timers, then run exactly the callbacks that are ready now, not those that they schedule.
+    /// </summary>
+    private void RunOnce()
+    {
+        if (_ready.Count == 0 && !_stopping)
+        {
+            WaitForWork();
+        }
+
+        _inbox.DrainTo(_ready);
+        if (_timers.Count > 0)
+        {
+            MoveDueTimers(NowTicks());
+        }
+
+        for (int remaining = _ready.Count; remaining > 0; remaining--)
+        {
+            WorkItem item = _ready.Dequeue();
+            RunItem(in item);
+        }
+    }
+
+    private void WaitForWork()
+    {
+        if (_timers.Count == 0)
+        {
+            _inbox.Wait(Timeout.InfiniteTimeSpan);
+            return;
+        }
+
+        long now = NowTicks();
+        long due = _timers.Peek().When;
+        if (due <= now)
+        {
+            return;
+        }
+
+        if (_autoAdvance && _inbox.IsIdle())
+        {
+            // Nothing can happen before the next timer but the passing of time: skip it.
+            _clockOffset += due - now;
+            return;
+        }
+
+        long wait = due - now;
+        if (_systemClock)
+        {
+            // Monitor.Wait counts whole milliseconds: round up, so the loop does not wake just before the timer.
+            long ms = Math.Min((wait + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond, int.MaxValue - 1);
+            _inbox.Wait(TimeSpan.FromMilliseconds(ms));
+        }
+        else
+        {
+            _wakeTimer ??= _timeProvider.CreateTimer(s_wake, this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            _wakeTimer.Change(new TimeSpan(wait), Timeout.InfiniteTimeSpan);
+            _inbox.Wait(Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void MoveDueTimers(long now)
+    {
+        while (_timers.Count > 0 && _timers.Peek().When <= now)
+        {
+            _ready.Enqueue(new WorkItem(_timers.Pop(), null, null));
+        }
+    }
+
+    private long NowTicks()
+    {
+        long timestamp = _timeProvider.GetTimestamp();
+        long frequency = _timeProvider.TimestampFrequency;
+        long ticks = frequency == TimeSpan.TicksPerSecond
+            ? timestamp
+            : ((timestamp / frequency) * TimeSpan.TicksPerSecond) + ((timestamp % frequency) * TimeSpan.TicksPerSecond / frequency);
+        return ticks + _clockOffset;
+    }
+
+    private void RunItem(in WorkItem item)
+    {
+        long started = Debug ? Stopwatch.GetTimestamp() : 0;
+        switch (item.Callback)
+        {
+            case LoopCallback node:
+                RunCallback(node);
+                break;
+            case Task task:
+                TryExecuteTask(task);
+                break;
+            default:
+                RunPosted(in item);
+                break;
+        }
+
+        if (Debug)
+        {
+            WarnIfSlow(in item, started);
+        }
+    }
+
+    private void WarnIfSlow(in WorkItem item, long started)
+    {
+        TimeSpan elapsed = TimeSpan.FromTicks((Stopwatch.GetTimestamp() - started) * TimeSpan.TicksPerSecond / Stopwatch.Frequency);
+        if (elapsed >= SlowCallbackDuration)
+        {
+            WriteLog($"Executing {DescribeItem(in item)} took {elapsed.TotalSeconds:F3} seconds");
+        }
+    }
+
+    internal void WriteLog(string message)
+    {
+        try
+        {
+            Log.WriteLine(message);
+            Log.Flush();
+        }
+        catch (Exception)
+        {
+            // A broken log must not stop the loop; there is nowhere left to report it.
+        }
+    }
+
+    private static string DescribeItem(in WorkItem item) => item.Callback switch
+    {
+        LoopCallback node => $"<LoopHandle {LoopCallback.Describe(node.Callback)}>",
+        Task task => $"<Task {task.GetName()}>",
+        Delegate posted => $"<Post {LoopCallback.Describe(item.State as Delegate ?? posted)}>",
+        _ => item.Callback.ToString() ?? "?",
+    };
+}

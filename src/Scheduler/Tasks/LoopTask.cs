@@ -1,0 +1,169 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Scheduler;
+
+/// <summary>
+/// A task created with <c>CreateTask</c>: a <see cref="TaskCompletionSource{TResult}"/> that the body's own task
+/// completes, started in a later iteration, tracked by the loop, cancellable the asyncio way.
+/// </summary>
+/// <typeparam name="T">The result type; <see cref="VoidResult"/> for a body that returns a plain <c>Task</c>.</typeparam>
+internal sealed class LoopTask<T> : LoopTaskState
+{
+    private static readonly Action<object?> s_start = static state => ((LoopTask<T>)state!).Start();
+    private static readonly Action<object?> s_deliverCancel = static state => ((LoopTask<T>)state!).DeliverCancel();
+
+    private readonly LoopTaskScheduler _loop;
+
+    // Awaiters resume through their own context (the loop's Post), never inside the body's completion.
+    private readonly TaskCompletionSource<T> _promise = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Func<CancellationToken, Task>? _body;
+    private CancellationTokenSource? _cancellation;
+    private Task? _inner;
+
+    /// <summary>Set by <see cref="RequestCancel"/> from any thread; a task not started yet never runs its body.</summary>
+    private volatile bool _cancelRequested;
+
+    /// <summary>A request that no loop-aware await has taken yet: the next one throws (edge-triggered).</summary>
+    private volatile bool _cancelPending;
+    private bool _started;
+
+    public LoopTask(LoopTaskScheduler loop, Func<CancellationToken, Task> body, string? name)
+        : base(name)
+    {
+        _loop = loop;
+        _body = body;
+        Register(_promise.Task, this);
+    }
+
+    public override LoopTaskScheduler Loop => _loop;
+
+    public override Task Task => _promise.Task;
+
+    public override ICancellableWait? Wait { get; set; }
+
+    /// <summary>Queues the first step; called once by the loop when the task is created.</summary>
+    public void Schedule() => _loop.CallSoon(s_start, this);
+
+    public override bool RequestCancel()
+    {
+        if (_promise.Task.IsCompleted)
+        {
+            return false;
+        }
+
+        _cancelRequested = true;
+        _cancelPending = true;
+        if (Volatile.Read(ref _started))
+        {
+            // Delivered by the loop in a later iteration, never inline in the caller.
+            _loop.CallSoonThreadSafe(s_deliverCancel, this);
+        }
+
+        return true;
+    }
+
+    public override OperationCanceledException? TakePendingCancel()
+    {
+        if (!_cancelPending)
+        {
+            return null;
+        }
+
+        _cancelPending = false;
+        return NewCancelledException();
+    }
+
+    private OperationCanceledException NewCancelledException() =>
+        new($"The task {Name} was cancelled.", _cancellation?.Token ?? CancellationToken.None);
+
+    private CancellationToken Token => (_cancellation ??= new CancellationTokenSource()).Token;
+
+    private void Start()
+    {
+        if (_cancelRequested)
+        {
+            // asyncio: a task cancelled before its first step never runs its body.
+            _body = null;
+            Finish();
+            return;
+        }
+
+        Volatile.Write(ref _started, true);
+        Current = this;
+        Func<CancellationToken, Task> body = _body!;
+        _body = null;
+        try
+        {
+            _inner = body(Token) ?? throw new InvalidOperationException($"The delegate of {Name} returned a null task.");
+        }
+        catch (Exception exception)
+        {
+            _inner = System.Threading.Tasks.Task.FromException(exception);
+        }
+
+        if (_inner.IsCompleted)
+        {
+            Finish();
+        }
+        else
+        {
+            _inner.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(Finish);
+        }
+    }
+
+    private void DeliverCancel()
+    {
+        if (_promise.Task.IsCompleted)
+        {
+            return;
+        }
+
+        _cancellation ??= new CancellationTokenSource();
+        try
+        {
+            _cancellation.Cancel();
+        }
+        catch (AggregateException exception)
+        {
+            _loop.CallExceptionHandler(new LoopExceptionContext($"A cancellation callback of {Name} threw") { Exception = exception, Task = Task });
+        }
+
+        // A loop-aware await may have taken the request already; the cleanup after it must not get a second one.
+        if (_cancelPending && Wait is { } wait)
+        {
+            Wait = null;
+            _cancelPending = false;
+            wait.CancelWait(NewCancelledException());
+        }
+    }
+
+    private void Finish()
+    {
+        Task? inner = _inner;
+        _inner = null;
+        Wait = null;
+        _loop.Untrack(this);
+        if (inner is null)
+        {
+            _promise.TrySetCanceled(_cancellation?.Token ?? CancellationToken.None);
+        }
+        else if (inner.IsFaulted)
+        {
+            _promise.TrySetException(inner.Exception!.InnerExceptions);
+        }
+        else if (inner.IsCanceled || _cancelPending)
+        {
+            // A body that returned while its cancel was still undelivered ends cancelled (asyncio's test_cancel_at_end).
+            _promise.TrySetCanceled(_cancellation?.Token ?? CancellationToken.None);
+        }
+        else
+        {
+            _promise.TrySetResult(inner is Task<T> typed ? typed.Result : default!);
+        }
+    }
+}
+
+/// <summary>The result type of a task whose body returns a plain <see cref="Task"/>.</summary>
+internal readonly struct VoidResult;

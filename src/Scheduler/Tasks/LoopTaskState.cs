@@ -1,0 +1,71 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Scheduler;
+
+/// <summary>
+/// What the library knows about a <see cref="System.Threading.Tasks.Task"/>: its asyncio name and, for tasks the loop
+/// created, how to cancel it. Kept in a weak table, so a plain <c>Task</c> needs no wrapper type.
+/// </summary>
+internal class LoopTaskState
+{
+    private static long s_lastId;
+    private static readonly ConditionalWeakTable<Task, LoopTaskState> s_states = new();
+    private static readonly AsyncLocal<LoopTaskState?> s_current = new();
+
+    protected LoopTaskState(string? name)
+    {
+        Name = name ?? NextName();
+    }
+
+    /// <summary>The name asyncio would show: <c>Task-N</c> unless set.</summary>
+    public string Name { get; set; }
+
+    /// <summary>The loop that runs the task; null for tasks the library only names.</summary>
+    public virtual LoopTaskScheduler? Loop => null;
+
+    /// <summary>The loop task whose body is running in the current logical flow (followed across awaits).</summary>
+    public static LoopTaskState? Current
+    {
+        get => s_current.Value;
+        protected set => s_current.Value = value;
+    }
+
+    /// <summary>The task's object, for tasks the loop created.</summary>
+    public virtual Task? Task => null;
+
+    /// <summary><c>Task-N</c>, N increasing across the process, as asyncio's counter.</summary>
+    public static string NextName() => "Task-" + Interlocked.Increment(ref s_lastId).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    public static bool TryGet(Task task, out LoopTaskState? state) => s_states.TryGetValue(task, out state);
+
+    /// <summary>The state of <paramref name="task"/>, creating a name-only one for a task the library did not create.</summary>
+    public static LoopTaskState GetOrAdd(Task task) => s_states.GetValue(task, static _ => new LoopTaskState(null));
+
+    protected static void Register(Task task, LoopTaskState state) => s_states.Add(task, state);
+
+    /// <summary>Requests cancellation; false when the task is done or cannot be cancelled by the library.</summary>
+    public virtual bool RequestCancel() => false;
+
+    /// <summary>
+    /// The cancellation requested for this task and not yet delivered, consumed by this call (edge-triggered, as
+    /// asyncio's): the first loop-aware await that asks gets it, later ones do not.
+    /// </summary>
+    public virtual OperationCanceledException? TakePendingCancel() => null;
+
+    /// <summary>The loop-aware wait the task is suspended in, which a cancel interrupts; null when it resumes.</summary>
+    public virtual ICancellableWait? Wait
+    {
+        get => null;
+        set { }
+    }
+}
+
+/// <summary>A suspension point that a task's cancellation can end early (sleeps, and the primitives later).</summary>
+internal interface ICancellableWait
+{
+    /// <summary>Ends the wait with <paramref name="exception"/>. Called on the loop thread.</summary>
+    void CancelWait(OperationCanceledException exception);
+}
