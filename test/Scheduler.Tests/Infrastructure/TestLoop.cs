@@ -1,0 +1,49 @@
+using System;
+using System.IO;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Scheduler.Tests;
+
+/// <summary>
+/// A loop on virtual time for tests: time moves only when the test calls <see cref="Advance"/>, and
+/// <see cref="RunUntilIdle"/> runs everything that is ready without ever sleeping, so "never happens" is provable.
+/// </summary>
+internal sealed class TestLoop : IDisposable
+{
+    public TestLoop(bool autoAdvance = false, bool debug = false)
+    {
+        Clock = new FakeTimeProvider();
+        Log = new StringWriter();
+        Loop = new LoopTaskScheduler(new LoopOptions
+        {
+            TimeProvider = Clock,
+            AutoAdvance = autoAdvance,
+            Debug = debug,
+            Log = Log,
+            Name = "test-loop",
+        });
+    }
+
+    public FakeTimeProvider Clock { get; }
+
+    public StringWriter Log { get; }
+
+    public LoopTaskScheduler Loop { get; }
+
+    /// <summary>Moves the fake clock forward, then runs until idle.</summary>
+    public void Advance(TimeSpan by)
+    {
+        Clock.Advance(by);
+        Loop.RunUntilIdle();
+    }
+
+    public void RunUntilIdle() => Loop.RunUntilIdle();
+
+    public void Dispose()
+    {
+        if (!Loop.IsRunning)
+        {
+            Loop.Close();
+        }
+    }
+}
