@@ -160,6 +160,38 @@ public static class AsyncIO
     public static Task<Task[]> GatherSettled(params Task[] tasks) => LoopExtensions.GatherSettled(tasks);
 
     /// <summary>
+    /// Runs <paramref name="body"/> with a token that fires at <paramref name="delay"/>; at that moment the loop-aware
+    /// await the calling loop task is in ends too, and the <see cref="OperationCanceledException"/> this causes comes out
+    /// as <see cref="TimeoutException"/>. Other cancellations pass through. On a loop the deadline is a loop timer.
+    /// <para>Equivalent to asyncio's <c>async with asyncio.timeout(delay)</c>.</para>
+    /// </summary>
+    public static Task<T> Timeout<T>(TimeSpan delay, Func<CancellationToken, Task<T>> body) => LoopExtensions.Timeout(delay, body);
+
+    /// <summary>Runs <paramref name="body"/> with a deadline; see <see cref="Timeout{T}(TimeSpan, Func{CancellationToken, Task{T}})"/>.</summary>
+    public static Task Timeout(TimeSpan delay, Func<CancellationToken, Task> body)
+    {
+        if (body is null)
+        {
+            throw new ArgumentNullException(nameof(body));
+        }
+
+        return LoopExtensions.Timeout<VoidResult>(delay, async token =>
+        {
+            await body(token);
+            return default;
+        });
+    }
+
+    /// <summary>
+    /// Waits until <paramref name="returnWhen"/> holds or <paramref name="timeout"/> passes, and returns the done and
+    /// pending tasks: <c>var (done, pending) = await AsyncIO.Wait(tasks, ReturnWhen.FirstCompleted);</c>. Cancels nothing and
+    /// never throws <see cref="TimeoutException"/>. Thread-safe. <para>Equivalent to asyncio's <c>asyncio.wait</c>.</para>
+    /// </summary>
+    /// <exception cref="ArgumentException">No task was given.</exception>
+    public static Task<WaitResult> Wait(IEnumerable<Task> tasks, ReturnWhen returnWhen = ReturnWhen.AllCompleted, TimeSpan? timeout = null) =>
+        LoopExtensions.Wait(tasks, returnWhen, timeout);
+
+    /// <summary>
     /// Runs <paramref name="func"/> on the thread pool with the caller's <see cref="ExecutionContext"/>; on a loop, through its
     /// default executor, so an auto-advancing clock waits for it. <para>Equivalent to asyncio's <c>asyncio.to_thread</c>.</para>
     /// </summary>

@@ -87,7 +87,7 @@ internal sealed class Inbox
             }
 
             taken = _items;
-            _items = _spare.Length >= 64 ? _spare : new WorkItem[64];
+            _items = _spare;
             _count = 0;
         }
 

@@ -109,7 +109,14 @@ public sealed partial class LoopTaskScheduler
         return handle;
     }
 
-    private LoopTimerHandle ScheduleTimer(long when, Delegate callback, object? state)
+    /// <summary>
+    /// A timer for the library's own awaitables (sleeps): no <see cref="ExecutionContext"/> is captured, because what it
+    /// resumes, an awaiting method, restores its own.
+    /// </summary>
+    internal LoopTimerHandle CallLaterInternal(TimeSpan delay, Action<object?> callback, object state) =>
+        ScheduleTimer(DueAfter(delay), callback, state, captureContext: false);
+
+    private LoopTimerHandle ScheduleTimer(long when, Delegate callback, object? state, bool captureContext = true)
     {
         if (callback is null)
         {
@@ -119,6 +126,11 @@ public sealed partial class LoopTaskScheduler
         ThrowIfClosed();
         CheckThread(nameof(CallLater));
         LoopCallback node = NewNode(callback, state, IsOnLoopThread);
+        if (!captureContext)
+        {
+            node.Context = null;
+        }
+
         node.IsTimer = true;
         node.When = when;
         node.Sequence = ++_timerSequence;

@@ -1,15 +1,16 @@
 using System;
+using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 
 namespace Scheduler;
 
 /// <summary>
-/// The task <c>Gather</c> and <c>GatherSettled</c> return: completes from its children, and cancelling it cancels them.
+/// The task <c>Gather</c> and <c>GatherSettled</c> return: completes from its children; cancelling it cancels them.
 /// </summary>
 /// <typeparam name="TChild">The children's task type.</typeparam>
 /// <typeparam name="TResult">What the gather yields once every child succeeded (or, settled, once every child ended).</typeparam>
-internal sealed class GatherState<TChild, TResult> : LoopTaskState
+internal sealed class GatherState<TChild, TResult> : LoopOperation<TResult>
     where TChild : Task
 {
     private static readonly Action<Task, object?> s_childDone = static (child, state) => ((GatherState<TChild, TResult>)state!).OnChildDone(child);
@@ -17,21 +18,18 @@ internal sealed class GatherState<TChild, TResult> : LoopTaskState
     private readonly TChild[] _children;
     private readonly Func<TChild[], TResult> _result;
     private readonly bool _settled;
-    private readonly TaskCompletionSource<TResult> _promise = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _remaining;
     private volatile bool _cancelRequested;
 
     public GatherState(TChild[] children, Func<TChild[], TResult> result, bool settled)
-        : base(null)
     {
         _children = children;
         _result = result;
         _settled = settled;
         _remaining = children.Length;
-        Register(_promise.Task, this);
         if (children.Length == 0)
         {
-            _promise.TrySetResult(result(children));
+            TrySetResult(result(children));
             return;
         }
 
@@ -39,31 +37,38 @@ internal sealed class GatherState<TChild, TResult> : LoopTaskState
         {
             child.ContinueWith(s_childDone, this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
+
+        AttachToCurrentTask();
     }
 
-    public override Task Task => _promise.Task;
-
-    public Task<TResult> Promise => _promise.Task;
-
-    /// <summary>Cancels every child the library can cancel; the gather then ends cancelled (asyncio's gather.cancel()).</summary>
-    public override bool RequestCancel()
+    /// <summary>
+    /// asyncio's <c>gather(...).cancel()</c>: cancels every child, then ends cancelled once they are done. Children
+    /// the library cannot cancel (plain tasks) keep running and are not waited for.
+    /// </summary>
+    protected override void OnCancel(OperationCanceledException reason)
     {
-        if (_promise.Task.IsCompleted)
-        {
-            return false;
-        }
-
         _cancelRequested = true;
-        bool any = false;
+        var cancelled = new List<Task>();
         foreach (TChild child in _children)
         {
             if (!child.IsCompleted && TryGet(child, out LoopTaskState? state) && state!.RequestCancel())
             {
-                any = true;
+                cancelled.Add(child);
             }
         }
 
-        return any || !_promise.Task.IsCompleted;
+        if (cancelled.Count == 0)
+        {
+            TrySetCanceled(reason.CancellationToken);
+            return;
+        }
+
+        Task.WhenAll(cancelled).ContinueWith(
+            static (_, state) => ((GatherState<TChild, TResult>)state!).TrySetCanceled(),
+            this,
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
     }
 
     private void OnChildDone(Task child)
@@ -74,11 +79,11 @@ internal sealed class GatherState<TChild, TResult> : LoopTaskState
         {
             if (failure is not null)
             {
-                _promise.TrySetException(failure.InnerExceptions);
+                TrySetException(failure.InnerExceptions);
             }
             else if (child.IsCanceled)
             {
-                _promise.TrySetCanceled();
+                TrySetCanceled();
             }
         }
 
@@ -86,18 +91,17 @@ internal sealed class GatherState<TChild, TResult> : LoopTaskState
         {
             if (_cancelRequested)
             {
-                _promise.TrySetCanceled();
+                TrySetCanceled();
+                return;
             }
-            else
+
+            try
             {
-                try
-                {
-                    _promise.TrySetResult(_result(_children));
-                }
-                catch (Exception exception)
-                {
-                    _promise.TrySetException(exception);
-                }
+                TrySetResult(_result(_children));
+            }
+            catch (Exception exception)
+            {
+                TrySetException(exception);
             }
         }
     }

@@ -9,6 +9,11 @@ namespace Scheduler;
 /// completes, started in a later iteration, tracked by the loop, cancellable the asyncio way.
 /// </summary>
 /// <typeparam name="T">The result type; <see cref="VoidResult"/> for a body that returns a plain <c>Task</c>.</typeparam>
+/// <remarks>
+/// Cancellation is asyncio's: <see cref="RequestCancel"/> (any thread) marks a request and schedules its delivery;
+/// delivery interrupts the loop-aware operation the task awaits, or, if it awaits none, stays pending for the next
+/// one (edge-triggered: one exception per request). A request never delivered makes the task end cancelled.
+/// </remarks>
 internal sealed class LoopTask<T> : LoopTaskState
 {
     private static readonly Action<object?> s_start = static state => ((LoopTask<T>)state!).Start();
@@ -21,12 +26,15 @@ internal sealed class LoopTask<T> : LoopTaskState
     private Func<CancellationToken, Task>? _body;
     private CancellationTokenSource? _cancellation;
     private Task? _inner;
+    private ICancellableWait? _wait;
 
     /// <summary>Set by <see cref="RequestCancel"/> from any thread; a task not started yet never runs its body.</summary>
     private volatile bool _cancelRequested;
 
-    /// <summary>A request that no loop-aware await has taken yet: the next one throws (edge-triggered).</summary>
+    /// <summary>A request that no loop-aware await has taken yet: the next one throws.</summary>
     private volatile bool _cancelPending;
+    private int _cancelRequests;
+    private int _cancelDeliveries;
     private bool _started;
 
     public LoopTask(LoopTaskScheduler loop, Func<CancellationToken, Task> body, string? name)
@@ -41,7 +49,9 @@ internal sealed class LoopTask<T> : LoopTaskState
 
     public override Task Task => _promise.Task;
 
-    public override ICancellableWait? Wait { get; set; }
+    public override int Cancelling => Volatile.Read(ref _cancelRequests);
+
+    public override int CancelDeliveries => _cancelDeliveries;
 
     /// <summary>Queues the first step; called once by the loop when the task is created.</summary>
     public void Schedule() => _loop.CallSoon(s_start, this);
@@ -53,15 +63,36 @@ internal sealed class LoopTask<T> : LoopTaskState
             return false;
         }
 
+        Interlocked.Increment(ref _cancelRequests);
         _cancelRequested = true;
         _cancelPending = true;
         if (Volatile.Read(ref _started))
         {
             // Delivered by the loop in a later iteration, never inline in the caller.
-            _loop.CallSoonThreadSafe(s_deliverCancel, this);
+            try
+            {
+                _loop.CallSoonThreadSafe(s_deliverCancel, this);
+            }
+            catch (InvalidOperationException)
+            {
+                // The loop is closed: nothing will ever run the task again, so there is nothing to deliver.
+            }
         }
 
         return true;
+    }
+
+    public override int Uncancel()
+    {
+        int left = Interlocked.Decrement(ref _cancelRequests);
+        if (left <= 0)
+        {
+            Interlocked.Exchange(ref _cancelRequests, 0);
+            _cancelPending = false;
+            return 0;
+        }
+
+        return left;
     }
 
     public override OperationCanceledException? TakePendingCancel()
@@ -72,7 +103,33 @@ internal sealed class LoopTask<T> : LoopTaskState
         }
 
         _cancelPending = false;
+        _cancelDeliveries++;
         return NewCancelledException();
+    }
+
+    public override void BeginWait(ICancellableWait wait)
+    {
+        if (TakePendingCancel() is { } cancelled)
+        {
+            wait.CancelWait(cancelled);
+            return;
+        }
+
+        Volatile.Write(ref _wait, wait);
+    }
+
+    public override void EndWait(ICancellableWait wait) => Interlocked.CompareExchange(ref _wait, null, wait);
+
+    public override bool InterruptWait(OperationCanceledException exception)
+    {
+        ICancellableWait? wait = Interlocked.Exchange(ref _wait, null);
+        if (wait is null)
+        {
+            return false;
+        }
+
+        wait.CancelWait(exception);
+        return true;
     }
 
     private OperationCanceledException NewCancelledException() =>
@@ -131,11 +188,13 @@ internal sealed class LoopTask<T> : LoopTaskState
         }
 
         // A loop-aware await may have taken the request already; the cleanup after it must not get a second one.
-        if (_cancelPending && Wait is { } wait)
+        if (_cancelPending && Volatile.Read(ref _wait) is not null)
         {
-            Wait = null;
-            _cancelPending = false;
-            wait.CancelWait(NewCancelledException());
+            ICancellableWait? wait = Interlocked.Exchange(ref _wait, null);
+            if (wait is not null && TakePendingCancel() is { } cancelled)
+            {
+                wait.CancelWait(cancelled);
+            }
         }
     }
 
@@ -143,7 +202,7 @@ internal sealed class LoopTask<T> : LoopTaskState
     {
         Task? inner = _inner;
         _inner = null;
-        Wait = null;
+        _wait = null;
         _loop.Untrack(this);
         if (inner is null)
         {

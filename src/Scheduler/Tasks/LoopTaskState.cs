@@ -55,12 +55,36 @@ internal class LoopTaskState
     /// </summary>
     public virtual OperationCanceledException? TakePendingCancel() => null;
 
-    /// <summary>The loop-aware wait the task is suspended in, which a cancel interrupts; null when it resumes.</summary>
-    public virtual ICancellableWait? Wait
+    /// <summary>
+    /// Called by a loop-aware operation the task is about to await: a pending cancellation is delivered to it at once
+    /// (it ends cancelled), otherwise it becomes the wait that a later cancellation interrupts. Loop thread only.
+    /// </summary>
+    public virtual void BeginWait(ICancellableWait wait)
     {
-        get => null;
-        set { }
     }
+
+    /// <summary>Forgets <paramref name="wait"/> if it is still the task's current wait. Any thread.</summary>
+    public virtual void EndWait(ICancellableWait wait)
+    {
+    }
+
+    /// <summary>
+    /// Ends the task's current loop-aware wait with <paramref name="exception"/>, without touching its cancellation
+    /// state (<c>AsyncIO.Timeout</c>'s deadline). Returns false if the task is not waiting. Loop thread only.
+    /// </summary>
+    public virtual bool InterruptWait(OperationCanceledException exception) => false;
+
+    /// <summary>The number of cancellations requested and not withdrawn (asyncio's <c>task.cancelling()</c>).</summary>
+    public virtual int Cancelling => 0;
+
+    /// <summary>How many times a cancellation was delivered to the task's code so far.</summary>
+    public virtual int CancelDeliveries => 0;
+
+    /// <summary>
+    /// Withdraws one cancellation request (asyncio's <c>task.uncancel()</c>); when none is left, an undelivered one is
+    /// dropped. Returns the requests left.
+    /// </summary>
+    public virtual int Uncancel() => 0;
 }
 
 /// <summary>A suspension point that a task's cancellation can end early (sleeps, and the primitives later).</summary>

@@ -46,7 +46,7 @@ internal sealed class SleepPromise : IValueTaskSource, ICancellableWait
         _error = null;
         _task = task;
         _token = token;
-        _timer = _loop.CallLater(delay, s_timerFired, this);
+        _timer = _loop.CallLaterInternal(delay, s_timerFired, this);
         if (token.CanBeCanceled)
         {
             short version = _version;
@@ -58,10 +58,8 @@ internal sealed class SleepPromise : IValueTaskSource, ICancellableWait
             }, (this, version));
         }
 
-        if (task is not null)
-        {
-            task.Wait = this;
-        }
+        // Last: a cancellation already pending for the task ends this sleep at once.
+        task?.BeginWait(this);
 
         return new ValueTask(this, _version);
     }
@@ -95,10 +93,7 @@ internal sealed class SleepPromise : IValueTaskSource, ICancellableWait
 
         _registration.Dispose();
         _registration = default;
-        if (_task is { } task && ReferenceEquals(task.Wait, this))
-        {
-            task.Wait = null;
-        }
+        _task?.EndWait(this);
 
         _task = null;
         if (_continuation is not null)

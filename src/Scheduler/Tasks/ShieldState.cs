@@ -1,0 +1,28 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Scheduler;
+
+/// <summary>
+/// The task <c>Shield</c> returns: mirrors the inner task, but cancelling it (or the task awaiting it) ends only the
+/// shield; the inner task runs on and its result stays retrievable (asyncio's <c>shield</c>).
+/// </summary>
+internal sealed class ShieldState<T> : LoopOperation<T>
+{
+    private static readonly Action<Task, object?> s_innerDone = static (inner, state) => ((ShieldState<T>)state!).TrySetFrom(inner, ResultOf);
+
+    public ShieldState(Task inner)
+    {
+        if (inner.IsCompleted)
+        {
+            TrySetFrom(inner, ResultOf);
+            return;
+        }
+
+        inner.ContinueWith(s_innerDone, this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        AttachToCurrentTask();
+    }
+
+    protected override void OnCancel(OperationCanceledException reason) => TrySetCanceled(reason.CancellationToken);
+}
