@@ -1,0 +1,52 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace Scheduler.Samples;
+
+/// <summary>Runs the samples: all of them in order with no argument, or the one named.</summary>
+internal static class Program
+{
+    private static readonly IReadOnlyList<(string Name, string Description, Action Run)> s_samples =
+    [
+        ("hello", "asyncio.run(main()) with asyncio.sleep", HelloSample.Run),
+        ("low-level", "get_event_loop, create_task, run_until_complete, close", LowLevelSample.Run),
+        ("gather", "asyncio.gather of three factorials", GatherSample.Run),
+        ("executor", "loop.run_in_executor(None, blocking)", ExecutorSample.Run),
+        ("legacy-main", "static int Main => AsyncIO.Run(() => MainAsync(args))", LegacyMainSample.Run),
+        ("task-factory", "TPL code (TaskFactory, ContinueWith, await) on a LoopThread", TaskFactorySample.Run),
+    ];
+
+    private static int Main(string[] args)
+    {
+        if (args.Length == 0)
+        {
+            foreach ((string name, string description, Action run) in s_samples)
+            {
+                WriteHeader(name, description);
+                run();
+            }
+
+            return 0;
+        }
+
+        var sample = s_samples.FirstOrDefault(s => string.Equals(s.Name, args[0], StringComparison.OrdinalIgnoreCase));
+        if (sample.Run is null)
+        {
+            Console.Error.WriteLine($"Unknown sample '{args[0]}'. The samples are:");
+            foreach ((string name, string description, _) in s_samples)
+            {
+                Console.Error.WriteLine($"  {name,-14} {description}");
+            }
+
+            return 2;
+        }
+
+        WriteHeader(sample.Name, sample.Description);
+        sample.Run();
+        return 0;
+    }
+
+    private static void WriteHeader(string name, string description) =>
+        Console.WriteLine($"=== {name}: {description} ===");
+}
