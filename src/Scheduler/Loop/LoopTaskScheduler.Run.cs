@@ -78,7 +78,7 @@ public sealed partial class LoopTaskScheduler
         }
         else
         {
-            task.ContinueWith(s_stopWhenDone, stopper, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            task.WhenDone(s_stopWhenDone, stopper, this);
         }
 
         try

@@ -33,7 +33,7 @@ internal sealed class CompletionQueue<TTask>
 
         foreach (TTask task in tasks)
         {
-            task.ContinueWith(s_taskDone, this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            task.WhenDone(s_taskDone, this);
         }
     }
 

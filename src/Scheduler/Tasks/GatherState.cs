@@ -35,7 +35,7 @@ internal sealed class GatherState<TChild, TResult> : LoopOperation<TResult>
 
         foreach (TChild child in children)
         {
-            child.ContinueWith(s_childDone, this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            child.WhenDone(s_childDone, this);
         }
 
         AttachToCurrentTask();
@@ -63,12 +63,7 @@ internal sealed class GatherState<TChild, TResult> : LoopOperation<TResult>
             return;
         }
 
-        Task.WhenAll(cancelled).ContinueWith(
-            static (_, state) => ((GatherState<TChild, TResult>)state!).TrySetCanceled(),
-            this,
-            CancellationToken.None,
-            TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
+        Task.WhenAll(cancelled).WhenDone(static (_, state) => ((GatherState<TChild, TResult>)state!).TrySetCanceled(), this, Loop);
     }
 
     private void OnChildDone(Task child)

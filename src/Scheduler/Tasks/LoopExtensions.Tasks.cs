@@ -65,8 +65,9 @@ public static partial class LoopExtensions
     }
 
     /// <summary>
-    /// Schedules <paramref name="callback"/>(<paramref name="task"/>) with <c>CallSoon</c> on the loop once the task is done;
-    /// never inline. The loop is the task's own (for loop tasks) or the running one.
+    /// Schedules <paramref name="callback"/>(<paramref name="task"/>) on the loop once the task is done, in its ready queue
+    /// as <c>CallSoon</c> would; never inline. The loop is the task's own (for loop tasks) or the running one. An exception
+    /// the callback throws goes to the loop's exception handler. Thread-safe.
     /// <para>Equivalent to asyncio's <c>task.add_done_callback</c>.</para>
     /// </summary>
     /// <exception cref="InvalidOperationException">No loop is known for the task and none runs on this thread.</exception>
@@ -83,29 +84,25 @@ public static partial class LoopExtensions
         }
 
         LoopTaskScheduler loop = (LoopTaskState.TryGet(task, out LoopTaskState? state) ? state!.Loop : null) ?? AsyncIO.GetRunningLoop();
-        if (task.IsCompleted)
-        {
-            loop.CallSoon(_ => callback(task), null);
-            return;
-        }
 
+        // A continuation queued on the loop's scheduler is a callback in its ready queue, as asyncio's call_soon; not inline.
         task.ContinueWith(
             static (done, state) =>
             {
                 var (l, cb) = ((LoopTaskScheduler, Action<Task>))state!;
                 try
                 {
-                    l.CallSoonThreadSafe(_ => cb(done), null);
+                    cb(done);
                 }
-                catch (InvalidOperationException)
+                catch (Exception exception)
                 {
-                    // The loop closed before the task ended: asyncio drops such callbacks too.
+                    l.CallExceptionHandler(new LoopExceptionContext($"Exception in done callback {LoopCallback.Describe(cb)}") { Exception = exception, Task = done });
                 }
             },
             (loop, callback),
             CancellationToken.None,
-            TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
+            TaskContinuationOptions.None,
+            loop);
     }
 
     internal static List<Task> AllTasks(LoopTaskScheduler loop) => loop.PendingTasks();

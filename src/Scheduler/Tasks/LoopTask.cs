@@ -18,6 +18,7 @@ internal sealed class LoopTask<T> : LoopTaskState
 {
     private static readonly Action<object?> s_start = static state => ((LoopTask<T>)state!).Start();
     private static readonly Action<object?> s_deliverCancel = static state => ((LoopTask<T>)state!).DeliverCancel();
+    private static readonly Action<Task, object?> s_finish = static (_, state) => ((LoopTask<T>)state!).Finish();
 
     private readonly LoopTaskScheduler _loop;
 
@@ -166,13 +167,17 @@ internal sealed class LoopTask<T> : LoopTaskState
         }
         else
         {
-            _inner.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(Finish);
+            // On the loop's scheduler: inline when the body ends on the loop thread, queued to it otherwise. An awaiter
+            // continuation would be sent to the thread pool here (a SynchronizationContext is current), where an
+            // auto-advancing clock could not see it.
+            _inner.WhenDone(s_finish, this, _loop);
         }
     }
 
     private void DeliverCancel()
     {
-        if (_promise.Task.IsCompleted)
+        // Done, or every request withdrawn (uncancel) before delivery: nothing to deliver, and the token stays unfired.
+        if (_promise.Task.IsCompleted || Cancelling == 0)
         {
             return;
         }

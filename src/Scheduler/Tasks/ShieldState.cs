@@ -20,7 +20,7 @@ internal sealed class ShieldState<T> : LoopOperation<T>
             return;
         }
 
-        inner.ContinueWith(s_innerDone, this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        inner.WhenDone(s_innerDone, this);
         AttachToCurrentTask();
     }
 

@@ -42,7 +42,7 @@ internal sealed class WaitForState<T> : LoopOperation<T>
             }
         }
 
-        inner.ContinueWith(s_innerDone, this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        inner.WhenDone(s_innerDone, this);
         AttachToCurrentTask();
     }
 

@@ -31,7 +31,7 @@ internal sealed class WaitState : LoopOperation<WaitResult>
 
         foreach (Task task in tasks)
         {
-            task.ContinueWith(s_taskDone, this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            task.WhenDone(s_taskDone, this);
         }
 
         AttachToCurrentTask();
