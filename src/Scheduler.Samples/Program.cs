@@ -15,6 +15,7 @@ internal static class Program
         ("executor", "loop.run_in_executor(None, blocking)", ExecutorSample.Run),
         ("legacy-main", "static int Main => AsyncIO.Run(() => MainAsync(args))", LegacyMainSample.Run),
         ("task-factory", "TPL code (TaskFactory, ContinueWith, await) on a LoopThread", TaskFactorySample.Run),
+        ("producer-consumer", "asyncio.Queue with workers, join, then cancel", ProducerConsumerSample.Run),
     ];
 
     private static int Main(string[] args)

@@ -110,6 +110,26 @@ public sealed partial class LoopTaskScheduler
     }
 
     /// <summary>
+    /// A callback for the library's own awaitables: scheduled like <see cref="CallSoon(Action{object?}, object?)"/> on
+    /// the loop thread, without capturing an <see cref="ExecutionContext"/> (what it resumes restores its own).
+    /// </summary>
+    internal void CallSoonInternal(Action<object?> callback, object state)
+    {
+        bool onLoop = IsOnLoopThread;
+        LoopCallback node = NewNode(callback, state, onLoop);
+        node.Context = null;
+        var item = new WorkItem(node, null, null);
+        if (onLoop)
+        {
+            _ready.Enqueue(in item);
+        }
+        else if (!_inbox.Add(in item))
+        {
+            WriteLog($"A wake-up for {LoopCallback.Describe(callback)} came after the event loop was closed and was dropped.");
+        }
+    }
+
+    /// <summary>
     /// A timer for the library's own awaitables (sleeps): no <see cref="ExecutionContext"/> is captured, because what it
     /// resumes, an awaiting method, restores its own.
     /// </summary>

@@ -19,19 +19,8 @@ public sealed partial class LoopTaskScheduler
             return new ValueTask(Task.FromCanceled(token));
         }
 
-        LoopTaskState? task = LoopTaskState.Current;
-        if (task is not null && !ReferenceEquals(task.Loop, this))
-        {
-            task = null;
-        }
-
-        if (task?.TakePendingCancel() is { } cancelled)
-        {
-            return new ValueTask(Task.FromException(cancelled));
-        }
-
         SleepPromise promise = _sleepPoolCount > 0 ? _sleepPool[--_sleepPoolCount] : new SleepPromise(this);
-        return promise.Begin(delay, task, token);
+        return promise.Begin(delay, token);
     }
 
     internal void ReturnSleep(SleepPromise promise)
@@ -39,23 +28,6 @@ public sealed partial class LoopTaskScheduler
         if (IsOnLoopThread && _sleepPoolCount < MaxPooledSleeps)
         {
             _sleepPool[_sleepPoolCount++] = promise;
-        }
-    }
-
-    /// <summary>Brings a token's cancellation of a sleep to the loop thread.</summary>
-    internal void PostCancellation(SleepPromise promise, short version)
-    {
-        try
-        {
-            CallSoonThreadSafe(static state =>
-            {
-                var (p, v) = ((SleepPromise, short))state!;
-                p.CancelFromToken(v);
-            }, (promise, version));
-        }
-        catch (InvalidOperationException)
-        {
-            // The loop is closed: nothing will ever resume that sleep.
         }
     }
 }

@@ -1,0 +1,268 @@
+using System;
+using System.Collections.Generic;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Scheduler;
+
+/// <summary>
+/// A first-in, first-out queue for producer and consumer tasks of one loop, bounded by <see cref="MaxSize"/>.
+/// <para>Equivalent to asyncio's <c>asyncio.Queue</c>, with Python 3.13's <c>shutdown</c>.</para>
+/// </summary>
+/// <remarks>
+/// Loop-affine and not thread-safe, as asyncio's (from other threads, go through <c>CallSoonThreadSafe</c> or
+/// <c>RunCoroutineThreadSafe</c>). Waiting getters and putters are served FIFO; a put hands its item straight to the
+/// first waiting getter, and a get hands the room it frees to the first waiting putter, each woken in a later callback,
+/// never inline. A getter or putter cancelled while waiting takes or leaves nothing. <see cref="TryPut"/>,
+/// <see cref="TryGet"/> and a get or put that need not wait allocate nothing; a wait reuses pooled awaitables.
+/// Enumerating the queue with <c>await foreach</c> gets items until the queue is shut down and empty.
+/// </remarks>
+/// <typeparam name="T">The item type.</typeparam>
+public class LoopQueue<T> : IAsyncEnumerable<T>
+{
+    private readonly QueueStorage<T> _items;
+    private readonly WaiterQueue<T> _getters = new();
+    private readonly WaiterQueue<VoidResult> _putters = new();
+    private readonly WaiterQueue<VoidResult> _joiners = new();
+    private LoopBinding _binding;
+    private int _unfinished;
+    private bool _shutDown;
+
+    /// <summary>Creates a queue holding at most <paramref name="maxSize"/> items; 0 (or less) for no bound.</summary>
+    public LoopQueue(int maxSize = 0)
+        : this(maxSize, new FifoStorage<T>())
+    {
+    }
+
+    private protected LoopQueue(int maxSize, QueueStorage<T> storage)
+    {
+        MaxSize = Math.Max(maxSize, 0);
+        _items = storage;
+    }
+
+    /// <summary>The bound: at most this many items; 0 means none. Equivalent to asyncio's <c>queue.maxsize</c>.</summary>
+    public int MaxSize { get; }
+
+    /// <summary>The number of items in the queue. Equivalent to asyncio's <c>queue.qsize()</c>.</summary>
+    public int Count => _items.Count;
+
+    /// <summary>Whether the queue holds no item. Equivalent to asyncio's <c>queue.empty()</c>.</summary>
+    public bool IsEmpty => _items.Count == 0;
+
+    /// <summary>Whether the queue holds <see cref="MaxSize"/> items. Equivalent to asyncio's <c>queue.full()</c>.</summary>
+    public bool IsFull => MaxSize > 0 && _items.Count >= MaxSize;
+
+    /// <summary>Whether <see cref="Shutdown"/> was called.</summary>
+    public bool IsShutDown => _shutDown;
+
+    /// <summary>Puts <paramref name="item"/> without waiting; false when the queue is full.
+    /// <para>Equivalent to asyncio's <c>queue.put_nowait</c> (which raises <c>QueueFull</c> instead).</para></summary>
+    /// <exception cref="QueueShutDownException">The queue was shut down.</exception>
+    public bool TryPut(T item)
+    {
+        _binding.Check(GetType().Name);
+        ThrowIfShutDown();
+        if (IsFull)
+        {
+            return false;
+        }
+
+        Add(item);
+        return true;
+    }
+
+    /// <summary>
+    /// Puts <paramref name="item"/>, waiting for room while the queue is full (at once, synchronously, when there is room).
+    /// <para>Equivalent to asyncio's <c>await queue.put(item)</c>.</para>
+    /// </summary>
+    /// <exception cref="QueueShutDownException">The queue was shut down, before or while waiting.</exception>
+    /// <exception cref="OperationCanceledException">The token, or the loop task's cancellation, ended the wait; the item was not put.</exception>
+    public ValueTask PutAsync(T item, CancellationToken cancellationToken = default)
+    {
+        if (_shutDown)
+        {
+            _binding.Check(GetType().Name);
+            return new ValueTask(Task.FromException(new QueueShutDownException()));
+        }
+
+        if (!IsFull)
+        {
+            _binding.Check(GetType().Name);
+            Add(item);
+            return default;
+        }
+
+        return _putters.WaitVoid(_binding.Require(GetType().Name), cancellationToken, item);
+    }
+
+    /// <summary>Takes an item without waiting; false when the queue is empty.
+    /// <para>Equivalent to asyncio's <c>queue.get_nowait</c> (which raises <c>QueueEmpty</c> instead).</para></summary>
+    /// <exception cref="QueueShutDownException">The queue was shut down and is empty.</exception>
+    public bool TryGet(out T item)
+    {
+        _binding.Check(GetType().Name);
+        if (_items.Count > 0)
+        {
+            item = Take();
+            return true;
+        }
+
+        ThrowIfShutDown();
+        item = default!;
+        return false;
+    }
+
+    /// <summary>
+    /// Takes an item, waiting while the queue is empty (at once, synchronously, when it is not).
+    /// <para>Equivalent to asyncio's <c>await queue.get()</c>.</para>
+    /// </summary>
+    /// <exception cref="QueueShutDownException">The queue was shut down and is empty, before or while waiting.</exception>
+    /// <exception cref="OperationCanceledException">The token, or the loop task's cancellation, ended the wait; no item was taken.</exception>
+    public ValueTask<T> GetAsync(CancellationToken cancellationToken = default)
+    {
+        if (_items.Count > 0)
+        {
+            _binding.Check(GetType().Name);
+            return new ValueTask<T>(Take());
+        }
+
+        if (_shutDown)
+        {
+            _binding.Check(GetType().Name);
+            return new ValueTask<T>(Task.FromException<T>(new QueueShutDownException()));
+        }
+
+        return _getters.Wait(_binding.Require(GetType().Name), cancellationToken);
+    }
+
+    /// <summary>
+    /// Tells the queue that an item taken earlier is fully processed; when every item put has been, <see cref="JoinAsync"/>
+    /// returns. <para>Equivalent to asyncio's <c>queue.task_done()</c>.</para>
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Called more times than there were items.</exception>
+    public void TaskDone()
+    {
+        _binding.Check(GetType().Name);
+        if (_unfinished <= 0)
+        {
+            throw new InvalidOperationException("TaskDone() was called more times than there were items put in the queue.");
+        }
+
+        if (--_unfinished == 0)
+        {
+            WakeJoiners();
+        }
+    }
+
+    /// <summary>Waits until every item put has been taken and marked with <see cref="TaskDone"/>.
+    /// <para>Equivalent to asyncio's <c>await queue.join()</c>.</para></summary>
+    /// <exception cref="OperationCanceledException">The token, or the loop task's cancellation, ended the wait.</exception>
+    public ValueTask JoinAsync(CancellationToken cancellationToken = default)
+    {
+        if (_unfinished == 0)
+        {
+            _binding.Check(GetType().Name);
+            return default;
+        }
+
+        return _joiners.WaitVoid(_binding.Require(GetType().Name), cancellationToken);
+    }
+
+    /// <summary>
+    /// Shuts the queue down: later puts throw <see cref="QueueShutDownException"/>, and so do gets once the queue is empty;
+    /// waiting putters and getters are woken with it. With <paramref name="immediate"/>, the items left are dropped and
+    /// counted as done, so <see cref="JoinAsync"/> returns. <para>Equivalent to asyncio's <c>queue.shutdown(immediate)</c>.</para>
+    /// </summary>
+    public void Shutdown(bool immediate = false)
+    {
+        _binding.Check(GetType().Name);
+        _shutDown = true;
+        if (immediate)
+        {
+            int dropped = _items.Count;
+            _items.Clear();
+            _unfinished = Math.Max(_unfinished - dropped, 0);
+            if (_unfinished == 0)
+            {
+                WakeJoiners();
+            }
+        }
+
+        // Getters wait only on an empty queue, and no put can come now: none will ever get an item.
+        _getters.FailAll(static () => new QueueShutDownException());
+        _putters.FailAll(static () => new QueueShutDownException());
+    }
+
+    /// <summary>Gets items, in the queue's order, until it is shut down and empty. Each item is taken as by <see cref="GetAsync"/>.</summary>
+    public async IAsyncEnumerator<T> GetAsyncEnumerator(CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            (bool taken, T item) = await TryGetUntilShutDownAsync(cancellationToken);
+            if (!taken)
+            {
+                yield break;
+            }
+
+            yield return item;
+        }
+    }
+
+    private async ValueTask<(bool Taken, T Item)> TryGetUntilShutDownAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (true, await GetAsync(cancellationToken));
+        }
+        catch (QueueShutDownException)
+        {
+            return (false, default!);
+        }
+    }
+
+    private void Add(T item)
+    {
+        _unfinished++;
+
+        // A getter waits only while the queue is empty: the item goes straight to it.
+        Waiter<T>? getter = _getters.Dequeue();
+        if (getter is not null)
+        {
+            getter.Wake(item);
+            return;
+        }
+
+        _items.Add(item);
+    }
+
+    private T Take()
+    {
+        T item = _items.Take();
+
+        // The room just freed goes to the first waiting putter: its item enters now, in its turn.
+        if (_putters.Dequeue() is { } putter)
+        {
+            _unfinished++;
+            _items.Add((T)putter.Payload!);
+            putter.Wake(default);
+        }
+
+        return item;
+    }
+
+    private void WakeJoiners()
+    {
+        while (_joiners.WakeFirst(default))
+        {
+        }
+    }
+
+    private void ThrowIfShutDown()
+    {
+        if (_shutDown)
+        {
+            throw new QueueShutDownException();
+        }
+    }
+}

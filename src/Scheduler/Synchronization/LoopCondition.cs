@@ -1,0 +1,128 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Scheduler;
+
+/// <summary>
+/// A condition variable over a <see cref="LoopLock"/>: tasks wait, with the lock released, until notified.
+/// <para>Equivalent to asyncio's <c>asyncio.Condition</c>.</para>
+/// </summary>
+/// <remarks>
+/// Loop-affine and not thread-safe, as asyncio's. Waiters are notified FIFO; <see cref="WaitAsync"/> returns or throws
+/// with the lock held again, also when cancelled.
+/// </remarks>
+public sealed class LoopCondition
+{
+    private readonly WaiterQueue<VoidResult> _waiters = new();
+    private LoopBinding _binding;
+
+    /// <summary>Creates a condition over <paramref name="lock"/>, or over a new lock.</summary>
+    public LoopCondition(LoopLock? @lock = null)
+    {
+        Lock = @lock ?? new LoopLock();
+    }
+
+    /// <summary>The underlying lock.</summary>
+    public LoopLock Lock { get; }
+
+    /// <summary>Whether the underlying lock is held.</summary>
+    public bool Locked => Lock.Locked;
+
+    /// <summary>Acquires the underlying lock; see <see cref="LoopLock.AcquireAsync"/>.</summary>
+    public ValueTask AcquireAsync(CancellationToken cancellationToken = default) => Lock.AcquireAsync(cancellationToken);
+
+    /// <summary>Acquires the underlying lock for <c>using</c>; see <see cref="LoopLock.LockAsync"/>.</summary>
+    public ValueTask<LoopLock.Releaser> LockAsync(CancellationToken cancellationToken = default) => Lock.LockAsync(cancellationToken);
+
+    /// <summary>Releases the underlying lock.</summary>
+    public void Release() => Lock.Release();
+
+    /// <summary>
+    /// Releases the lock, waits until notified, and takes the lock again before returning — also when the wait is
+    /// cancelled, then throwing <see cref="OperationCanceledException"/> with the lock held.
+    /// <para>Equivalent to asyncio's <c>await condition.wait()</c>.</para>
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The lock is not held.</exception>
+    public async ValueTask WaitAsync(CancellationToken cancellationToken = default)
+    {
+        RequireLocked(nameof(WaitAsync));
+
+        // Queued before the lock is released, so a notify from whoever takes the lock next reaches this waiter.
+        ValueTask notified = _waiters.WaitVoid(_binding.Require(nameof(LoopCondition)), cancellationToken);
+        Lock.Release();
+        OperationCanceledException? cancelled = null;
+        try
+        {
+            await notified;
+        }
+        catch (OperationCanceledException exception)
+        {
+            cancelled = exception;
+        }
+
+        // The lock comes back whatever happens: a cancellation during the re-acquire is kept and the acquire retried.
+        while (true)
+        {
+            try
+            {
+                await Lock.AcquireAsync(CancellationToken.None);
+                break;
+            }
+            catch (OperationCanceledException exception)
+            {
+                cancelled ??= exception;
+            }
+        }
+
+        if (cancelled is not null)
+        {
+            throw cancelled;
+        }
+    }
+
+    /// <summary>
+    /// Waits until <paramref name="predicate"/> is true, checking it first and after each notification, with the lock
+    /// held. Returns the predicate's last value. <para>Equivalent to asyncio's <c>await condition.wait_for(predicate)</c>.</para>
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The lock is not held.</exception>
+    public async ValueTask<bool> WaitForAsync(Func<bool> predicate, CancellationToken cancellationToken = default)
+    {
+        if (predicate is null)
+        {
+            throw new ArgumentNullException(nameof(predicate));
+        }
+
+        bool result = predicate();
+        while (!result)
+        {
+            await WaitAsync(cancellationToken);
+            result = predicate();
+        }
+
+        return result;
+    }
+
+    /// <summary>Wakes up to <paramref name="count"/> waiters, FIFO. Equivalent to asyncio's <c>condition.notify(n)</c>.</summary>
+    /// <exception cref="InvalidOperationException">The lock is not held.</exception>
+    public void Notify(int count = 1)
+    {
+        RequireLocked(nameof(Notify));
+        for (int i = 0; i < count && _waiters.WakeFirst(default); i++)
+        {
+        }
+    }
+
+    /// <summary>Wakes every waiter. Equivalent to asyncio's <c>condition.notify_all()</c>.</summary>
+    /// <exception cref="InvalidOperationException">The lock is not held.</exception>
+    public void NotifyAll() => Notify(int.MaxValue);
+
+    private void RequireLocked(string member)
+    {
+        _binding.Check(nameof(LoopCondition));
+        if (!Lock.Locked)
+        {
+            throw new InvalidOperationException($"LoopCondition.{member} needs the lock held: acquire it first (await condition.AcquireAsync()).");
+        }
+    }
+}

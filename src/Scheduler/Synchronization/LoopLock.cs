@@ -1,0 +1,96 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Scheduler;
+
+/// <summary>
+/// A mutual-exclusion lock for tasks of one loop. <para>Equivalent to asyncio's <c>asyncio.Lock</c>.</para>
+/// </summary>
+/// <remarks>
+/// Loop-affine and not thread-safe, as asyncio's: use it on its loop's thread (other threads get an exception naming
+/// <c>CallSoonThreadSafe</c>). Waiters are served FIFO; <see cref="Release"/> hands the lock to the first waiter and
+/// schedules it, never runs it inline. A waiter cancelled while waiting takes nothing. Not reentrant.
+/// </remarks>
+public sealed class LoopLock
+{
+    private readonly WaiterQueue<VoidResult> _waiters = new();
+    private LoopBinding _binding;
+    private bool _locked;
+
+    /// <summary>Whether the lock is held. Equivalent to asyncio's <c>lock.locked()</c>.</summary>
+    public bool Locked => _locked;
+
+    /// <summary>
+    /// Acquires the lock: at once (synchronously) when it is free and nobody waits, else after the waiters before
+    /// this one. <para>Equivalent to asyncio's <c>await lock.acquire()</c>.</para>
+    /// </summary>
+    /// <exception cref="OperationCanceledException">The token, or the loop task's cancellation, ended the wait; the lock was not taken.</exception>
+    public ValueTask AcquireAsync(CancellationToken cancellationToken = default)
+    {
+        if (!_locked && _waiters.IsEmpty)
+        {
+            _binding.Check(nameof(LoopLock));
+            _locked = true;
+            return default;
+        }
+
+        return _waiters.WaitVoid(_binding.Require(nameof(LoopLock)), cancellationToken);
+    }
+
+    /// <summary>
+    /// Acquires the lock and returns a releaser: <c>using (await l.LockAsync()) { … }</c>.
+    /// <para>Equivalent to asyncio's <c>async with lock:</c>.</para>
+    /// </summary>
+    public async ValueTask<Releaser> LockAsync(CancellationToken cancellationToken = default)
+    {
+        await AcquireAsync(cancellationToken);
+        return new Releaser(this);
+    }
+
+    /// <summary>Releases the lock, handing it to the first waiter if any. Equivalent to asyncio's <c>lock.release()</c>.</summary>
+    /// <exception cref="InvalidOperationException">The lock is not held.</exception>
+    public void Release()
+    {
+        _binding.Check(nameof(LoopLock));
+        if (!_locked)
+        {
+            throw new InvalidOperationException("LoopLock.Release() was called on a lock that is not acquired.");
+        }
+
+        // Hand-over: the lock stays taken, now by the woken waiter.
+        if (!_waiters.WakeFirst(default))
+        {
+            _locked = false;
+        }
+    }
+
+    /// <summary>Releases the lock when disposed; returned by <see cref="LockAsync"/>.</summary>
+    public readonly struct Releaser : IDisposable, IEquatable<Releaser>
+    {
+        private readonly LoopLock? _lock;
+
+        internal Releaser(LoopLock @lock)
+        {
+            _lock = @lock;
+        }
+
+        /// <summary>Releases the lock.</summary>
+        public void Dispose() => _lock?.Release();
+
+        /// <inheritdoc/>
+        public bool Equals(Releaser other) => ReferenceEquals(_lock, other._lock);
+
+        /// <inheritdoc/>
+        public override bool Equals(object? obj) => obj is Releaser other && Equals(other);
+
+        /// <inheritdoc/>
+        public override int GetHashCode() => _lock?.GetHashCode() ?? 0;
+
+        /// <summary>Compares two releasers.</summary>
+        public static bool operator ==(Releaser left, Releaser right) => left.Equals(right);
+
+        /// <summary>Compares two releasers.</summary>
+        public static bool operator !=(Releaser left, Releaser right) => !left.Equals(right);
+    }
+}

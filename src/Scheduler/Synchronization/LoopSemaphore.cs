@@ -1,0 +1,107 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Scheduler;
+
+/// <summary>
+/// A counter of permits for tasks of one loop. <para>Equivalent to asyncio's <c>asyncio.Semaphore</c>.</para>
+/// </summary>
+/// <remarks>
+/// Loop-affine and not thread-safe, as asyncio's. Waiters are served FIFO; <see cref="Release"/> hands the permit to the
+/// first waiter and schedules it, never runs it inline. A waiter cancelled while waiting takes nothing.
+/// </remarks>
+public class LoopSemaphore
+{
+    private readonly WaiterQueue<VoidResult> _waiters = new();
+    private LoopBinding _binding;
+    private int _value;
+
+    /// <summary>Creates a semaphore with <paramref name="value"/> permits.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="value"/> is negative.</exception>
+    public LoopSemaphore(int value = 1)
+    {
+        if (value < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(value), value, "A semaphore's initial value must be 0 or more.");
+        }
+
+        _value = value;
+    }
+
+    /// <summary>The permits free now.</summary>
+    public int Value => _value;
+
+    /// <summary>Whether an acquire would wait. Equivalent to asyncio's <c>semaphore.locked()</c>.</summary>
+    public bool Locked => _value == 0 || !_waiters.IsEmpty;
+
+    /// <summary>Takes a permit: at once (synchronously) if one is free and nobody waits, else after the waiters before.
+    /// <para>Equivalent to asyncio's <c>await semaphore.acquire()</c>.</para></summary>
+    /// <exception cref="OperationCanceledException">The token, or the loop task's cancellation, ended the wait; no permit was taken.</exception>
+    public ValueTask AcquireAsync(CancellationToken cancellationToken = default)
+    {
+        if (_value > 0 && _waiters.IsEmpty)
+        {
+            _binding.Check(GetType().Name);
+            _value--;
+            return default;
+        }
+
+        return _waiters.WaitVoid(_binding.Require(GetType().Name), cancellationToken);
+    }
+
+    /// <summary>Takes a permit and returns a releaser for <c>using</c>. Equivalent to asyncio's <c>async with semaphore:</c>.</summary>
+    public async ValueTask<IDisposable> LockAsync(CancellationToken cancellationToken = default)
+    {
+        await AcquireAsync(cancellationToken);
+        return new Releaser(this);
+    }
+
+    /// <summary>Returns a permit, handing it to the first waiter if any. Equivalent to asyncio's <c>semaphore.release()</c>.</summary>
+    /// <exception cref="InvalidOperationException">For a <see cref="LoopBoundedSemaphore"/>: released more often than acquired.</exception>
+    public virtual void Release()
+    {
+        _binding.Check(GetType().Name);
+        if (!_waiters.WakeFirst(default))
+        {
+            _value++;
+        }
+    }
+
+    private sealed class Releaser(LoopSemaphore semaphore) : IDisposable
+    {
+        private LoopSemaphore? _semaphore = semaphore;
+
+        public void Dispose() => Interlocked.Exchange(ref _semaphore, null)?.Release();
+    }
+}
+
+/// <summary>
+/// A semaphore that refuses to be released above its initial value.
+/// <para>Equivalent to asyncio's <c>asyncio.BoundedSemaphore</c>.</para>
+/// </summary>
+/// <remarks>Loop-affine and not thread-safe, as <see cref="LoopSemaphore"/>.</remarks>
+public sealed class LoopBoundedSemaphore : LoopSemaphore
+{
+    private readonly int _bound;
+
+    /// <summary>Creates a bounded semaphore with <paramref name="value"/> permits, also its maximum.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="value"/> is negative.</exception>
+    public LoopBoundedSemaphore(int value = 1)
+        : base(value)
+    {
+        _bound = value;
+    }
+
+    /// <summary>Returns a permit. Equivalent to asyncio's <c>bounded_semaphore.release()</c>.</summary>
+    /// <exception cref="InvalidOperationException">Released more often than acquired.</exception>
+    public override void Release()
+    {
+        if (Value >= _bound)
+        {
+            throw new InvalidOperationException("LoopBoundedSemaphore released too many times: every Release() needs an AcquireAsync() before it.");
+        }
+
+        base.Release();
+    }
+}

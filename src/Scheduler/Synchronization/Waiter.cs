@@ -1,0 +1,57 @@
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Scheduler;
+
+/// <summary>
+/// One suspended caller of a primitive or queue: a pooled promise linked into its <see cref="WaiterQueue{T}"/>.
+/// </summary>
+/// <typeparam name="T">What the waker hands over: the item of a queue get, or <see cref="VoidResult"/>.</typeparam>
+internal sealed class Waiter<T> : LoopPromise<T>
+{
+    public Waiter(LoopTaskScheduler loop, WaiterQueue<T> queue)
+        : base(loop)
+    {
+        Queue = queue;
+    }
+
+    /// <summary>The queue this waiter belongs to (and returns to when recycled).</summary>
+    public WaiterQueue<T> Queue { get; }
+
+    public Waiter<T>? Next;
+    public Waiter<T>? Previous;
+
+    /// <summary>Whether the waiter is linked in its queue.</summary>
+    public bool IsQueued;
+
+    /// <summary>What a blocked put carries into the queue once there is room.</summary>
+    public object? Payload;
+
+    /// <summary>Links the waiter at the end of its queue and starts watching cancellation.</summary>
+    public void Begin(object? payload, CancellationToken token)
+    {
+        Payload = payload;
+        Queue.Append(this);
+        Watch(token);
+    }
+
+    /// <summary>Hands <paramref name="result"/> over; the waiter leaves its queue. The awaiting code runs in a later callback.</summary>
+    public void Wake(T result) => Complete(result, null, inline: false);
+
+    /// <summary>Ends the wait with <paramref name="error"/>; the waiter leaves its queue.</summary>
+    public void Fail(System.Exception error) => Complete(default!, error, inline: false);
+
+    protected override void Disarm()
+    {
+        if (IsQueued)
+        {
+            Queue.Remove(this);
+        }
+    }
+
+    protected override void Recycle()
+    {
+        Payload = null;
+        Queue.Return(this);
+    }
+}

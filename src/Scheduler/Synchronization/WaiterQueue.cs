@@ -1,0 +1,146 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Scheduler;
+
+/// <summary>
+/// The FIFO of waiters that every primitive and queue shares: an intrusive linked list (O(1) removal of a cancelled
+/// waiter) with a small pool of waiters, so that waiting allocates nothing in steady state.
+/// </summary>
+/// <remarks>
+/// Wake-ups hand the resource over (the lock, a permit, an item) to the first waiter as they remove it, so a waiter
+/// cancelled while waiting has taken nothing, and one woken before its cancellation arrives keeps what it got.
+/// Loop thread only.
+/// </remarks>
+/// <typeparam name="T">What a wake-up hands over.</typeparam>
+internal sealed class WaiterQueue<T>
+{
+    private const int MaxPooled = 16;
+
+    private readonly Waiter<T>?[] _pool = new Waiter<T>?[MaxPooled];
+    private int _pooled;
+    private Waiter<T>? _head;
+    private Waiter<T>? _tail;
+
+    public int Count { get; private set; }
+
+    public bool IsEmpty => _head is null;
+
+    /// <summary>The first waiter, still queued.</summary>
+    public Waiter<T>? First => _head;
+
+    /// <summary>Suspends the caller at the end of the queue.</summary>
+    public ValueTask<T> Wait(LoopTaskScheduler loop, CancellationToken token, object? payload = null)
+    {
+        Waiter<T> waiter = Rent(loop);
+        ValueTask<T> awaitable = waiter.AsValueTask();
+        waiter.Begin(payload, token);
+        return awaitable;
+    }
+
+    /// <summary>Suspends the caller at the end of the queue; the awaitable has no result.</summary>
+    public ValueTask WaitVoid(LoopTaskScheduler loop, CancellationToken token, object? payload = null)
+    {
+        Waiter<T> waiter = Rent(loop);
+        ValueTask awaitable = waiter.AsValueTaskVoid();
+        waiter.Begin(payload, token);
+        return awaitable;
+    }
+
+    /// <summary>Takes the first waiter out of the queue, or null.</summary>
+    public Waiter<T>? Dequeue()
+    {
+        Waiter<T>? first = _head;
+        if (first is not null)
+        {
+            Remove(first);
+        }
+
+        return first;
+    }
+
+    /// <summary>Wakes the first waiter with <paramref name="result"/>; false if nobody waits.</summary>
+    public bool WakeFirst(T result)
+    {
+        Waiter<T>? first = Dequeue();
+        first?.Wake(result);
+        return first is not null;
+    }
+
+    /// <summary>Fails every waiter with a fresh exception each.</summary>
+    public void FailAll(Func<Exception> error)
+    {
+        while (Dequeue() is { } waiter)
+        {
+            waiter.Fail(error());
+        }
+    }
+
+    internal void Append(Waiter<T> waiter)
+    {
+        waiter.IsQueued = true;
+        waiter.Next = null;
+        waiter.Previous = _tail;
+        if (_tail is null)
+        {
+            _head = waiter;
+        }
+        else
+        {
+            _tail.Next = waiter;
+        }
+
+        _tail = waiter;
+        Count++;
+    }
+
+    internal void Remove(Waiter<T> waiter)
+    {
+        if (waiter.Previous is null)
+        {
+            _head = waiter.Next;
+        }
+        else
+        {
+            waiter.Previous.Next = waiter.Next;
+        }
+
+        if (waiter.Next is null)
+        {
+            _tail = waiter.Previous;
+        }
+        else
+        {
+            waiter.Next.Previous = waiter.Previous;
+        }
+
+        waiter.Next = null;
+        waiter.Previous = null;
+        waiter.IsQueued = false;
+        Count--;
+    }
+
+    internal void Return(Waiter<T> waiter)
+    {
+        if (_pooled < MaxPooled)
+        {
+            _pool[_pooled++] = waiter;
+        }
+    }
+
+    private Waiter<T> Rent(LoopTaskScheduler loop)
+    {
+        if (_pooled > 0)
+        {
+            Waiter<T> waiter = _pool[--_pooled]!;
+            _pool[_pooled] = null;
+            if (ReferenceEquals(waiter.Loop, loop))
+            {
+                return waiter;
+            }
+        }
+
+        return new Waiter<T>(loop, this);
+    }
+}

@@ -1,0 +1,234 @@
+using System;
+using System.Runtime.ExceptionServices;
+using System.Threading;
+using System.Threading.Tasks;
+using System.Threading.Tasks.Sources;
+
+namespace Scheduler;
+
+/// <summary>
+/// A pooled, reusable awaitable of one loop: the <see cref="IValueTaskSource{TResult}"/> behind <c>AsyncIO.Sleep</c> and
+/// every wait of the primitives and queues, so that waiting allocates nothing in steady state.
+/// </summary>
+/// <remarks>
+/// Completed on the loop thread only. A token cancelled on another thread is marshalled to the loop first. The loop
+/// task that awaits it is told (<see cref="LoopTaskState.BeginWait"/>), so a <c>task.Cancel()</c> ends the wait.
+/// </remarks>
+/// <typeparam name="T">The result type; <see cref="VoidResult"/> for a plain <see cref="ValueTask"/>.</typeparam>
+internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, ICancellableWait
+{
+    private static readonly Action<object?> s_runContinuation = static state => ((LoopPromise<T>)state!).InvokeContinuation();
+    private static readonly Action<object?> s_tokenCancelled = static state =>
+    {
+        var (promise, version) = ((LoopPromise<T>, short))state!;
+        promise.OnTokenCancelled(version);
+    };
+
+    private short _version;
+    private bool _completed;
+    private T _result = default!;
+    private Exception? _error;
+    private LoopTaskState? _task;
+    private CancellationToken _token;
+    private CancellationTokenRegistration _registration;
+    private Action<object?>? _continuation;
+    private object? _continuationState;
+    private SynchronizationContext? _continuationContext;
+    private ExecutionContext? _continuationExecutionContext;
+
+    protected LoopPromise(LoopTaskScheduler loop)
+    {
+        Loop = loop;
+    }
+
+    /// <summary>The loop the promise belongs to.</summary>
+    public LoopTaskScheduler Loop { get; }
+
+    /// <summary>Whether this use of the promise has completed.</summary>
+    public bool IsCompleted => _completed;
+
+    /// <summary>The awaitable for this use.</summary>
+    public ValueTask<T> AsValueTask() => new(this, _version);
+
+    /// <summary>The awaitable for this use, without a result.</summary>
+    public ValueTask AsValueTaskVoid() => new(this, _version);
+
+    /// <summary>
+    /// Starts a use: watches <paramref name="token"/> and the current loop task's cancellation. Call after the promise
+    /// is armed (in its list, timer set), since a cancellation already pending completes it at once.
+    /// </summary>
+    protected void Watch(CancellationToken token)
+    {
+        _token = token;
+        if (token.CanBeCanceled)
+        {
+            // Any thread may cancel the token: hop to the loop, and let the version tell whether this use is over by then.
+            _registration = token.Register(
+                static state =>
+                {
+                    var (promise, _) = ((LoopPromise<T>, short))state!;
+                    try
+                    {
+                        promise.Loop.CallSoonThreadSafe(s_tokenCancelled, state);
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        // The loop is closed: nothing will resume this wait any more.
+                    }
+                },
+                (this, _version));
+        }
+
+        if (LoopTaskState.Current is { } task && ReferenceEquals(task.Loop, Loop))
+        {
+            _task = task;
+            task.BeginWait(this);
+        }
+    }
+
+    /// <summary>Ends the wait early for a cancellation; the subclass undoes its arming (leaves its list, stops its timer).</summary>
+    protected abstract void Disarm();
+
+    /// <summary>Called once the result was read: the promise may be reused.</summary>
+    protected abstract void Recycle();
+
+    public void CancelWait(OperationCanceledException exception)
+    {
+        if (!_completed)
+        {
+            Disarm();
+            Complete(default!, exception, inline: false);
+        }
+    }
+
+    private void OnTokenCancelled(short version)
+    {
+        if (version == _version && !_completed)
+        {
+            CancelWait(new OperationCanceledException(_token));
+        }
+    }
+
+    /// <summary>
+    /// Completes this use. <paramref name="inline"/> runs the awaiting code now (from a timer callback, which is already
+    /// a turn of the loop); otherwise it is scheduled, as asyncio's wake-ups are, never run inside the waker.
+    /// </summary>
+    protected void Complete(T result, Exception? error, bool inline)
+    {
+        if (_completed)
+        {
+            return;
+        }
+
+        _completed = true;
+        _result = result;
+        _error = error;
+        _task?.EndWait(this);
+        _task = null;
+        _registration.Dispose();
+        _registration = default;
+        if (_continuation is not null)
+        {
+            if (inline)
+            {
+                InvokeContinuation();
+            }
+            else
+            {
+                Loop.CallSoonInternal(s_runContinuation, this);
+            }
+        }
+    }
+
+    private void InvokeContinuation()
+    {
+        Action<object?> continuation = _continuation!;
+        object? state = _continuationState;
+        SynchronizationContext? context = _continuationContext;
+        ExecutionContext? executionContext = _continuationExecutionContext;
+        _continuation = null;
+        _continuationState = null;
+        _continuationContext = null;
+        _continuationExecutionContext = null;
+        if (context is not null)
+        {
+            context.Post(static s => { var (c, st) = ((Action<object?>, object?))s!; c(st); }, (continuation, state));
+        }
+        else if (executionContext is not null)
+        {
+            ExecutionContext.Run(executionContext, static s => { var (c, st) = ((Action<object?>, object?))s!; c(st); }, (continuation, state));
+        }
+        else
+        {
+            continuation(state);
+        }
+    }
+
+    public ValueTaskSourceStatus GetStatus(short token)
+    {
+        CheckToken(token);
+        return !_completed ? ValueTaskSourceStatus.Pending
+            : _error is null ? ValueTaskSourceStatus.Succeeded
+            : _error is OperationCanceledException ? ValueTaskSourceStatus.Canceled
+            : ValueTaskSourceStatus.Faulted;
+    }
+
+    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+    {
+        CheckToken(token);
+        _continuation = continuation;
+        _continuationState = state;
+        if ((flags & ValueTaskSourceOnCompletedFlags.UseSchedulingContext) != 0
+            && SynchronizationContext.Current is { } context
+            && !ReferenceEquals(context, Loop.SynchronizationContext))
+        {
+            // The loop's own context needs no hop: the promise completes on the loop thread already.
+            _continuationContext = context;
+        }
+
+        if ((flags & ValueTaskSourceOnCompletedFlags.FlowExecutionContext) != 0)
+        {
+            _continuationExecutionContext = ExecutionContext.Capture();
+        }
+
+        if (_completed)
+        {
+            // Never inline inside OnCompleted: run it as the next callback.
+            Loop.CallSoonInternal(s_runContinuation, this);
+        }
+    }
+
+    public T GetResult(short token)
+    {
+        CheckToken(token);
+        if (!_completed)
+        {
+            throw new InvalidOperationException("The result was read before the wait completed: await the ValueTask instead of blocking on it.");
+        }
+
+        T result = _result;
+        Exception? error = _error;
+        _version++;
+        _completed = false;
+        _result = default!;
+        _error = null;
+        _token = default;
+        Recycle();
+        if (error is not null)
+        {
+            ExceptionDispatchInfo.Capture(error).Throw();
+        }
+
+        return result;
+    }
+
+    void IValueTaskSource.GetResult(short token) => GetResult(token);
+
+    private void CheckToken(short token)
+    {
+        if (token != _version)
+        {
+            throw new InvalidOperationException("This ValueTask was already awaited: a ValueTask of the loop can be awaited once.");
+        }
+    }
+}
