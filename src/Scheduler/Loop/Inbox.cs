@@ -35,6 +35,13 @@ internal sealed class Inbox
     /// <summary>Work the loop started elsewhere (executor, <c>ToThread</c>) that will post back.</summary>
     private int _external;
 
+    /// <summary>How many recycled callback nodes other threads find here, so their posts allocate nothing.</summary>
+    private const int SharedNodes = 256;
+
+    /// <summary>Callback nodes for <c>CallSoonThreadSafe</c> from other threads: taken and refilled under the lock.</summary>
+    private readonly LoopCallback?[] _nodes = new LoopCallback?[SharedNodes];
+    private int _nodeCount;
+
     /// <summary>Adds <paramref name="item"/>; returns false if the inbox is closed.</summary>
     public bool Add(in WorkItem item)
     {
@@ -60,6 +67,53 @@ internal sealed class Inbox
         }
     }
 
+    /// <summary>
+    /// Posts <paramref name="callback"/> as a handle-bearing callback, in a node from the shared pool when one is there.
+    /// Returns false, and posts nothing, if the inbox is closed.
+    /// </summary>
+    public bool AddCallback(LoopTaskScheduler loop, Delegate callback, object? state, ExecutionContext? context, out LoopHandle handle)
+    {
+        lock (_lock)
+        {
+            if (_closed)
+            {
+                handle = default;
+                return false;
+            }
+
+            LoopCallback node;
+            if (_nodeCount > 0)
+            {
+                node = _nodes[--_nodeCount]!;
+                _nodes[_nodeCount] = null;
+            }
+            else
+            {
+                node = new LoopCallback();
+            }
+
+            node.Callback = callback;
+            node.State = state;
+            node.Context = context;
+            node.Loop = loop;
+
+            // The version is read before the loop can see the node, run it and recycle it.
+            handle = new LoopHandle(node);
+            if (_count == _items.Length)
+            {
+                Array.Resize(ref _items, _items.Length * 2);
+            }
+
+            _items[_count++] = new WorkItem(node, null, null);
+            if (_waiting)
+            {
+                Monitor.Pulse(_lock);
+            }
+
+            return true;
+        }
+    }
+
     /// <summary>Wakes the loop, or keeps its next wait from sleeping.</summary>
     public void Wake()
     {
@@ -73,13 +127,22 @@ internal sealed class Inbox
         }
     }
 
-    /// <summary>Moves every posted item into <paramref name="ready"/>, in posting order. Loop thread only.</summary>
-    public void DrainTo(ReadyQueue ready)
+    /// <summary>
+    /// Moves every posted item into <paramref name="ready"/>, in posting order, and tops the shared node pool up from the
+    /// loop's own <paramref name="pool"/>. Loop thread only.
+    /// </summary>
+    public void DrainTo(ReadyQueue ready, LoopCallback[] pool, ref int poolCount)
     {
         WorkItem[] taken;
         int count;
         lock (_lock)
         {
+            while (_nodeCount < SharedNodes && poolCount > 0)
+            {
+                _nodes[_nodeCount++] = pool[--poolCount];
+                pool[poolCount] = null!;
+            }
+
             count = _count;
             if (count == 0)
             {
@@ -143,6 +206,9 @@ internal sealed class Inbox
         lock (_lock)
         {
             _external--;
+
+            // Also when the loop is not waiting yet: it may have found the work running a moment ago and be about to sleep.
+            _signaled = true;
             if (_waiting)
             {
                 Monitor.Pulse(_lock);

@@ -5,13 +5,14 @@ namespace Scheduler;
 
 public sealed partial class LoopTaskScheduler
 {
-    /// <summary>Nodes kept for reuse beyond this are left to the GC, so a burst does not pin memory forever.</summary>
-    private const int MaxPooledCallbacks = 4096;
+    /// <summary>Nodes kept for reuse beyond this are left to the GC, so a huge burst does not pin memory forever.</summary>
+    private const int MaxPooledCallbacks = 65536;
 
     private static readonly ContextCallback s_invokeNode = static state => ((LoopCallback)state!).Invoke();
     private static readonly ContextCallback s_invokePosted = static state => ((LoopTaskScheduler)state!).InvokeCurrentPost();
 
-    private readonly LoopCallback[] _callbackPool = new LoopCallback[MaxPooledCallbacks];
+    /// <summary>Recycled nodes, grown to the largest burst seen (up to <see cref="MaxPooledCallbacks"/>). Loop thread only.</summary>
+    private LoopCallback[] _callbackPool = new LoopCallback[256];
     private int _callbackPoolCount;
     private long _timerSequence;
 
@@ -65,11 +66,11 @@ public sealed partial class LoopTaskScheduler
     /// never earlier. <para>Equivalent to asyncio's <c>loop.call_at</c>.</para>
     /// </summary>
     /// <exception cref="InvalidOperationException">The loop is closed, or it runs on another thread.</exception>
-    public LoopTimerHandle CallAt(TimeSpan when, Action callback) => ScheduleTimer(when.Ticks, callback, null);
+    public LoopTimerHandle CallAt(TimeSpan when, Action callback) => ScheduleTimer(when.Ticks, callback, null, member: nameof(CallAt));
 
     /// <summary>Schedules <paramref name="callback"/>(<paramref name="state"/>) at <paramref name="when"/>; see <see cref="CallAt(TimeSpan, Action)"/>.</summary>
     /// <exception cref="InvalidOperationException">The loop is closed, or it runs on another thread.</exception>
-    public LoopTimerHandle CallAt(TimeSpan when, Action<object?> callback, object? state) => ScheduleTimer(when.Ticks, callback, state);
+    public LoopTimerHandle CallAt(TimeSpan when, Action<object?> callback, object? state) => ScheduleTimer(when.Ticks, callback, state, member: nameof(CallAt));
 
     private long DueAfter(TimeSpan delay)
     {
@@ -92,41 +93,38 @@ public sealed partial class LoopTaskScheduler
             CheckThread(nameof(CallSoon));
         }
 
-        LoopCallback node = NewNode(callback, state, onLoop);
+        if (!onLoop)
+        {
+            return _inbox.AddCallback(this, callback, state, ExecutionContext.Capture(), out LoopHandle posted)
+                ? posted
+                : throw new InvalidOperationException(ClosedMessage);
+        }
 
-        // The handle takes the version now: once queued, the loop may run and recycle the node at any moment.
+        LoopCallback node = NewNode(callback, state, onLoop: true);
         var handle = new LoopHandle(node);
-        var item = new WorkItem(node, null, null);
-        if (onLoop)
-        {
-            _ready.Enqueue(in item);
-        }
-        else if (!_inbox.Add(in item))
-        {
-            throw new InvalidOperationException(ClosedMessage);
-        }
-
+        _ready.Enqueue(new WorkItem(node, null, null));
         return handle;
     }
 
     /// <summary>
-    /// A callback for the library's own awaitables: scheduled like <see cref="CallSoon(Action{object?}, object?)"/> on
-    /// the loop thread, without capturing an <see cref="ExecutionContext"/> (what it resumes restores its own).
+    /// A callback for the library's own awaitables: scheduled like <see cref="CallSoon(Action{object?}, object?)"/>,
+    /// without capturing an <see cref="ExecutionContext"/> (what it resumes restores its own).
     /// </summary>
     internal void CallSoonInternal(Action<object?> callback, object state)
     {
-        bool onLoop = IsOnLoopThread;
-        LoopCallback node = NewNode(callback, state, onLoop);
+        if (!IsOnLoopThread)
+        {
+            if (!_inbox.AddCallback(this, callback, state, null, out _))
+            {
+                WriteLog($"A wake-up for {LoopCallback.Describe(callback)} came after the event loop was closed and was dropped.");
+            }
+
+            return;
+        }
+
+        LoopCallback node = NewNode(callback, state, onLoop: true);
         node.Context = null;
-        var item = new WorkItem(node, null, null);
-        if (onLoop)
-        {
-            _ready.Enqueue(in item);
-        }
-        else if (!_inbox.Add(in item))
-        {
-            WriteLog($"A wake-up for {LoopCallback.Describe(callback)} came after the event loop was closed and was dropped.");
-        }
+        _ready.Enqueue(new WorkItem(node, null, null));
     }
 
     /// <summary>
@@ -136,7 +134,7 @@ public sealed partial class LoopTaskScheduler
     internal LoopTimerHandle CallLaterInternal(TimeSpan delay, Action<object?> callback, object state) =>
         ScheduleTimer(DueAfter(delay), callback, state, captureContext: false);
 
-    private LoopTimerHandle ScheduleTimer(long when, Delegate callback, object? state, bool captureContext = true)
+    private LoopTimerHandle ScheduleTimer(long when, Delegate callback, object? state, bool captureContext = true, string member = nameof(CallLater))
     {
         if (callback is null)
         {
@@ -144,7 +142,7 @@ public sealed partial class LoopTaskScheduler
         }
 
         ThrowIfClosed();
-        CheckThread(nameof(CallLater));
+        CheckThread(member);
         LoopCallback node = NewNode(callback, state, IsOnLoopThread);
         if (!captureContext)
         {
@@ -176,19 +174,26 @@ public sealed partial class LoopTaskScheduler
         node.State = null;
         node.Context = null;
         node.IsTimer = false;
-        if (_callbackPoolCount < MaxPooledCallbacks)
+        if (_callbackPoolCount == _callbackPool.Length)
         {
-            _callbackPool[_callbackPoolCount++] = node;
+            if (_callbackPoolCount == MaxPooledCallbacks)
+            {
+                return;
+            }
+
+            Array.Resize(ref _callbackPool, _callbackPool.Length * 2);
         }
+
+        _callbackPool[_callbackPoolCount++] = node;
     }
 
     /// <summary>Cancels a scheduled callback for its handle. A cancelled node is never run nor pooled again.</summary>
     internal void CancelCallback(LoopCallback node)
     {
+        // Loop-affine: off the loop thread the node may be run and reused for another callback under our feet.
+        CheckThread(node.IsTimer ? "LoopTimerHandle.Cancel" : "LoopHandle.Cancel");
         if (node.IsTimer)
         {
-            // The heap belongs to the loop thread; a flag alone would be safe, but the heap would keep the node.
-            CheckThread("LoopTimerHandle.Cancel");
             _timers.Remove(node);
         }
 
@@ -207,14 +212,7 @@ public sealed partial class LoopTaskScheduler
 
         try
         {
-            if (node.Context is { } context)
-            {
-                ExecutionContext.Run(context, s_invokeNode, node);
-            }
-            else
-            {
-                node.Invoke();
-            }
+            RunInContext(node.Context, s_invokeNode, node);
         }
         catch (Exception exception)
         {
@@ -253,16 +251,9 @@ public sealed partial class LoopTaskScheduler
         var callback = (SendOrPostCallback)item.Callback;
         try
         {
-            if (item.Context is { } context)
-            {
-                _currentPost = callback;
-                _currentPostState = item.State;
-                ExecutionContext.Run(context, s_invokePosted, this);
-            }
-            else
-            {
-                callback(item.State);
-            }
+            _currentPost = callback;
+            _currentPostState = item.State;
+            RunInContext(item.Context, s_invokePosted, this);
         }
         catch (Exception exception)
         {

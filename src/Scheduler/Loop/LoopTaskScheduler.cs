@@ -138,7 +138,7 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
         {
             while (!_stopping)
             {
-                _inbox.DrainTo(_ready);
+                _inbox.DrainTo(_ready, _callbackPool, ref _callbackPoolCount);
                 if (_timers.Count > 0)
                 {
                     MoveDueTimers(NowTicks());
@@ -210,6 +210,9 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
 
     internal const string ClosedMessage = "The event loop is closed.";
 
+    /// <summary>The longest due time a <see cref="ITimer"/> accepts, in ticks.</summary>
+    private const long MaxTimerTicks = (uint.MaxValue - 1L) * TimeSpan.TicksPerMillisecond;
+
     internal void ThrowIfClosed()
     {
         if (_closed)
@@ -274,7 +277,7 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
             WaitForWork();
         }
 
-        _inbox.DrainTo(_ready);
+        _inbox.DrainTo(_ready, _callbackPool, ref _callbackPoolCount);
         if (_timers.Count > 0)
         {
             MoveDueTimers(NowTicks());
@@ -319,7 +322,8 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
         else
         {
             _wakeTimer ??= _timeProvider.CreateTimer(s_wake, this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-            _wakeTimer.Change(new TimeSpan(wait), Timeout.InfiniteTimeSpan);
+            // Timers take at most 0xFFFFFFFE ms; a longer wait just wakes once early and waits again.
+            _wakeTimer.Change(new TimeSpan(Math.Min(wait, MaxTimerTicks)), Timeout.InfiniteTimeSpan);
             _inbox.Wait(Timeout.InfiniteTimeSpan);
         }
     }
@@ -344,7 +348,13 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
 
     private void RunItem(in WorkItem item)
     {
-        long started = Debug ? Stopwatch.GetTimestamp() : 0;
+        if (Debug)
+        {
+            RunItemTimed(in item);
+            return;
+        }
+
+
         switch (item.Callback)
         {
             case LoopCallback node:
@@ -357,19 +367,32 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
                 RunPosted(in item);
                 break;
         }
-
-        if (Debug)
-        {
-            WarnIfSlow(in item, started);
-        }
     }
 
-    private void WarnIfSlow(in WorkItem item, long started)
+    /// <summary>Debug mode: runs the item and logs it if it held the loop longer than <see cref="SlowCallbackDuration"/>.</summary>
+    private void RunItemTimed(in WorkItem item)
     {
+        // Named before it runs: a callback's node is recycled, and its delegate forgotten, as it finishes.
+        object what = item.Callback is LoopCallback node ? (object?)node.Callback ?? node : item.Callback;
+        object? state = item.State;
+        long started = Stopwatch.GetTimestamp();
+        switch (item.Callback)
+        {
+            case LoopCallback callback:
+                RunCallback(callback);
+                break;
+            case Task task:
+                TryExecuteTask(task);
+                break;
+            default:
+                RunPosted(in item);
+                break;
+        }
+
         TimeSpan elapsed = TimeSpan.FromTicks((Stopwatch.GetTimestamp() - started) * TimeSpan.TicksPerSecond / Stopwatch.Frequency);
         if (elapsed >= SlowCallbackDuration)
         {
-            WriteLog($"Executing {DescribeItem(in item)} took {elapsed.TotalSeconds:F3} seconds");
+            WriteLog($"Executing {Describe(what, state)} took {elapsed.TotalSeconds:F3} seconds");
         }
     }
 
@@ -386,11 +409,11 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
         }
     }
 
-    private static string DescribeItem(in WorkItem item) => item.Callback switch
+    private static string Describe(object what, object? state) => what switch
     {
-        LoopCallback node => $"<LoopHandle {LoopCallback.Describe(node.Callback)}>",
         Task task => $"<Task {task.GetName()}>",
-        Delegate posted => $"<Post {LoopCallback.Describe(item.State as Delegate ?? posted)}>",
-        _ => item.Callback.ToString() ?? "?",
+        SendOrPostCallback posted => $"<Post {LoopCallback.Describe(state as Delegate ?? posted)}>",
+        Delegate callback => $"<LoopHandle {LoopCallback.Describe(callback)}>",
+        _ => what.ToString() ?? "?",
     };
 }

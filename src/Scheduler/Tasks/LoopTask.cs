@@ -85,6 +85,12 @@ internal sealed class LoopTask<T> : LoopTaskState
 
     public override int Uncancel()
     {
+        // A withdrawn request that was already delivered no longer counts as a cancellation the task's code saw.
+        if (!_cancelPending && _cancelDeliveries > 0)
+        {
+            _cancelDeliveries--;
+        }
+
         int left = Interlocked.Decrement(ref _cancelRequests);
         if (left <= 0)
         {

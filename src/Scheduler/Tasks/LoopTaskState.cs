@@ -77,7 +77,7 @@ internal class LoopTaskState
     /// <summary>The number of cancellations requested and not withdrawn (asyncio's <c>task.cancelling()</c>).</summary>
     public virtual int Cancelling => 0;
 
-    /// <summary>How many times a cancellation was delivered to the task's code so far.</summary>
+    /// <summary>How many cancellations were delivered to the task's code and not withdrawn by <see cref="Uncancel"/>.</summary>
     public virtual int CancelDeliveries => 0;
 
     /// <summary>

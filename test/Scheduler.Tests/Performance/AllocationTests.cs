@@ -1,0 +1,191 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Shouldly;
+using Xunit;
+
+namespace Scheduler.Tests;
+
+/// <summary>
+/// The hot paths allocate nothing in steady state. These count bytes, not time: a regression fails CI on any machine.
+/// </summary>
+public class AllocationTests
+{
+    private const int Burst = 10_000;
+
+    private static readonly Action<object?> s_count = static state => ((Counter)state!).Value++;
+
+    [Fact]
+    public void CallSoon_BurstFromTheLoopThread_AllocatesNothing() => Guard.Run(() =>
+    {
+        using var test = new TestLoop();
+        var counter = new Counter();
+        void BurstOnLoop() => test.Loop.CallSoon(_ =>
+        {
+            for (int i = 0; i < Burst; i++)
+            {
+                test.Loop.CallSoon(s_count, counter);
+            }
+        }, null);
+
+        BurstOnLoop();
+        test.RunUntilIdle();
+        BurstOnLoop();
+        test.RunUntilIdle();
+
+        BurstOnLoop();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        test.RunUntilIdle();
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        counter.Value.ShouldBe(3 * Burst);
+        allocated.ShouldBe(0);
+    });
+
+    [Fact]
+    public void Post_BurstFromTheLoopThread_AllocatesNothing() => Guard.Run(() =>
+    {
+        using var test = new TestLoop();
+        var counter = new Counter();
+        SendOrPostCallback count = static state => ((Counter)state!).Value++;
+        void BurstOnLoop() => test.Loop.CallSoon(_ =>
+        {
+            for (int i = 0; i < Burst; i++)
+            {
+                test.Loop.SynchronizationContext.Post(count, counter);
+            }
+        }, null);
+
+        BurstOnLoop();
+        test.RunUntilIdle();
+        BurstOnLoop();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        test.RunUntilIdle();
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        counter.Value.ShouldBe(2 * Burst);
+        allocated.ShouldBe(0);
+    });
+
+    [Fact]
+    public void CallLater_BurstOfTimers_AllocatesNothing() => Guard.Run(() =>
+    {
+        using var test = new TestLoop();
+        var counter = new Counter();
+        void BurstOnLoop() => test.Loop.CallSoon(_ =>
+        {
+            for (int i = 0; i < Burst; i++)
+            {
+                test.Loop.CallLater(TimeSpan.FromMilliseconds(i % 50), s_count, counter);
+            }
+        }, null);
+
+        for (int round = 0; round < 2; round++)
+        {
+            BurstOnLoop();
+            test.RunUntilIdle();
+            test.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        BurstOnLoop();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        test.RunUntilIdle();
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        // The fake clock's own bookkeeping is not the loop's: only the loop's run is measured.
+        test.Clock.Advance(TimeSpan.FromSeconds(1));
+        before = GC.GetAllocatedBytesForCurrentThread();
+        test.RunUntilIdle();
+        allocated += GC.GetAllocatedBytesForCurrentThread() - before;
+
+        counter.Value.ShouldBe(3 * Burst);
+        allocated.ShouldBe(0);
+    });
+
+    [Fact]
+    public void CallSoonThreadSafe_BurstsFromAnotherThread_AllocateNothingOnTheProducer() => Guard.Run(() =>
+    {
+        using var test = new TestLoop();
+        var counter = new Counter();
+
+        // The loop hands recycled nodes to other threads when it drains its inbox: bursts smaller than that pool
+        // need no new node.
+        const int SmallBurst = 200;
+        for (int round = 0; round < 3; round++)
+        {
+            for (int i = 0; i < SmallBurst; i++)
+            {
+                test.Loop.CallSoonThreadSafe(s_count, counter);
+            }
+
+            test.RunUntilIdle();
+        }
+
+        long allocated = 0;
+        for (int round = 0; round < 10; round++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < SmallBurst; i++)
+            {
+                test.Loop.CallSoonThreadSafe(s_count, counter);
+            }
+
+            allocated += GC.GetAllocatedBytesForCurrentThread() - before;
+            test.RunUntilIdle();
+        }
+
+        counter.Value.ShouldBe(13 * SmallBurst);
+        allocated.ShouldBe(0);
+    });
+
+    [Fact]
+    public void Sleep_InALoopTask_AllocatesNothingPerSleep() => Guard.Run(() =>
+    {
+        long allocated = AsyncIO.Run(
+            async () =>
+            {
+                for (int i = 0; i < Burst; i++)
+                {
+                    await AsyncIO.Sleep(TimeSpan.FromMilliseconds(1));
+                }
+
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                for (int i = 0; i < Burst; i++)
+                {
+                    await AsyncIO.Sleep(TimeSpan.FromMilliseconds(1));
+                }
+
+                return GC.GetAllocatedBytesForCurrentThread() - before;
+            },
+            new LoopOptions { AutoAdvance = true, TimeProvider = new Microsoft.Extensions.Time.Testing.FakeTimeProvider() });
+
+        allocated.ShouldBe(0);
+    });
+
+    [Fact]
+    public void TaskYield_OnTheLoop_AllocatesNothingPerYield() => Guard.Run(() =>
+    {
+        long allocated = AsyncIO.Run(async () =>
+        {
+            for (int i = 0; i < Burst; i++)
+            {
+                await Task.Yield();
+            }
+
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < Burst; i++)
+            {
+                await Task.Yield();
+            }
+
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        });
+
+        allocated.ShouldBe(0);
+    });
+
+    private sealed class Counter
+    {
+        public int Value;
+    }
+}
