@@ -95,7 +95,7 @@ public sealed partial class LoopTaskScheduler
 
         if (!onLoop)
         {
-            return _inbox.AddCallback(this, callback, state, ExecutionContext.Capture(), out LoopHandle posted)
+            return _inbox.AddCallback(this, callback, state, LoopTaskState.CaptureForFork(), out LoopHandle posted)
                 ? posted
                 : throw new InvalidOperationException(ClosedMessage);
         }
@@ -162,7 +162,7 @@ public sealed partial class LoopTaskScheduler
         LoopCallback node = onLoop && _callbackPoolCount > 0 ? _callbackPool[--_callbackPoolCount] : new LoopCallback();
         node.Callback = callback;
         node.State = state;
-        node.Context = ExecutionContext.Capture();
+        node.Context = LoopTaskState.CaptureForFork();
         node.Loop = this;
         return node;
     }
@@ -236,7 +236,7 @@ public sealed partial class LoopTaskScheduler
     /// </summary>
     internal bool PostThreadSafe(SendOrPostCallback callback, object? state)
     {
-        var item = new WorkItem(callback, state, ExecutionContext.Capture());
+        var item = new WorkItem(callback, state, LoopTaskState.CaptureForFork());
         if (IsOnLoopThread)
         {
             _ready.Enqueue(in item);

@@ -42,11 +42,18 @@ internal sealed class GatherState<TChild, TResult> : LoopOperation<TResult>
     }
 
     /// <summary>
-    /// asyncio's <c>gather(...).cancel()</c>: cancels every child, then ends cancelled once they are done. Children
-    /// the library cannot cancel (plain tasks) keep running and are not waited for.
+    /// asyncio's <c>gather(...).cancel()</c>: requests every child's cancellation, then ends cancelled once they are
+    /// done. Two kinds of children are not waited for: plain tasks the library cannot cancel, and loop tasks whose
+    /// cancellation found them in an await nothing can interrupt (a .NET limit asyncio does not have); otherwise the
+    /// gather, the cancellable form of <c>await task</c>, could never deliver its cancellation.
     /// </summary>
     protected override void OnCancel(OperationCanceledException reason)
     {
+        if (_cancelRequested)
+        {
+            return;
+        }
+
         _cancelRequested = true;
         var cancelled = new List<Task>();
         foreach (TChild child in _children)
@@ -57,13 +64,36 @@ internal sealed class GatherState<TChild, TResult> : LoopOperation<TResult>
             }
         }
 
-        if (cancelled.Count == 0)
+        if (cancelled.Count == 0 || Loop is not { } loop)
         {
-            TrySetCanceled(reason.CancellationToken);
+            WaitThenCancel(cancelled);
             return;
         }
 
-        Task.WhenAll(cancelled).WhenDone(static (_, state) => ((GatherState<TChild, TResult>)state!).TrySetCanceled(), this, Loop);
+        // Queued behind the children's deliveries, so it sees which of them took their cancellation.
+        loop.CallSoonInternal(static state => ((CancelCheck)state!).Run(), new CancelCheck(this, cancelled));
+    }
+
+    private void WaitThenCancel(List<Task> children)
+    {
+        if (children.Count == 0)
+        {
+            TrySetCanceled();
+            return;
+        }
+
+        Task.WhenAll(children).WhenDone(static (_, state) => ((GatherState<TChild, TResult>)state!).TrySetCanceled(), this, Loop);
+    }
+
+    /// <summary>Waits for the cancelled children that took their cancellation, then ends the gather cancelled.</summary>
+    private sealed class CancelCheck(GatherState<TChild, TResult> gather, List<Task> cancelled)
+    {
+        public void Run()
+        {
+            cancelled.RemoveAll(static child =>
+                !child.IsCompleted && TryGet(child, out LoopTaskState? state) && state!.IsCancelPending);
+            gather.WaitThenCancel(cancelled);
+        }
     }
 
     private void OnChildDone(Task child)

@@ -52,6 +52,8 @@ internal sealed class LoopTask<T> : LoopTaskState
 
     public override int Cancelling => Volatile.Read(ref _cancelRequests);
 
+    public override bool IsCancelPending => _cancelPending;
+
     public override int CancelDeliveries => _cancelDeliveries;
 
     /// <summary>Queues the first step; called once by the loop when the task is created.</summary>

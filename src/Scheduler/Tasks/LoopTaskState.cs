@@ -26,12 +26,57 @@ internal class LoopTaskState
     /// <summary>The loop that runs the task; null for tasks the library only names.</summary>
     public virtual LoopTaskScheduler? Loop => null;
 
-    /// <summary>The loop task whose body is running in the current logical flow (followed across awaits).</summary>
+    /// <summary>The last context handed out by <see cref="CaptureForFork"/> for this task, and the one it came from.</summary>
+    private ForkedContext? _fork;
+
+    /// <summary>
+    /// The loop task whose own code is running in the current logical flow (followed across awaits): null in work the
+    /// task merely started, as asyncio's <c>current_task()</c> is None in a callback a task scheduled.
+    /// </summary>
     public static LoopTaskState? Current
     {
-        get => s_current.Value;
+        get
+        {
+            LoopTaskState? current = s_current.Value;
+
+            // Inside a TPL task running on the task's loop (TaskFactory, ContinueWith): not the task's own step.
+            return current is not null && ReferenceEquals(TaskScheduler.Current, current.Loop) ? null : current;
+        }
+
         protected set => s_current.Value = value;
     }
+
+    /// <summary>
+    /// The caller's <see cref="ExecutionContext"/> for work it schedules (callbacks, posts): the same, except that the
+    /// current loop task does not flow into it. Cached per task, so a burst of calls from one step allocates once.
+    /// </summary>
+    public static ExecutionContext? CaptureForFork()
+    {
+        ExecutionContext? captured = ExecutionContext.Capture();
+        LoopTaskState? task = captured is null ? null : s_current.Value;
+        if (task is null)
+        {
+            return captured;
+        }
+
+        ForkedContext? fork = task._fork;
+        if (fork is not null && ReferenceEquals(fork.Source, captured))
+        {
+            return fork.Forked;
+        }
+
+        s_current.Value = null;
+        ExecutionContext forked = ExecutionContext.Capture()!;
+#if NET8_0_OR_GREATER
+        ExecutionContext.Restore(captured!);
+#else
+        s_current.Value = task;
+#endif
+        task._fork = new ForkedContext(captured!, forked);
+        return forked;
+    }
+
+    private sealed record ForkedContext(ExecutionContext Source, ExecutionContext Forked);
 
     /// <summary>The task's object, for tasks the loop created.</summary>
     public virtual Task? Task => null;
@@ -73,6 +118,9 @@ internal class LoopTaskState
     /// state (<c>AsyncIO.Timeout</c>'s deadline). Returns false if the task is not waiting. Loop thread only.
     /// </summary>
     public virtual bool InterruptWait(OperationCanceledException exception) => false;
+
+    /// <summary>Whether a cancellation was requested and no loop-aware await has taken it yet.</summary>
+    public virtual bool IsCancelPending => false;
 
     /// <summary>The number of cancellations requested and not withdrawn (asyncio's <c>task.cancelling()</c>).</summary>
     public virtual int Cancelling => 0;
