@@ -1,0 +1,194 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Shouldly;
+using Xunit;
+
+namespace Scheduler.Tests;
+
+public class LoopQueueTests
+{
+    [Fact]
+    public void GetAsync_ManyItems_FirstInFirstOut() => Guard.Run(() =>
+    {
+        using var test = new TestLoop();
+        var sut = new LoopQueue<string>();
+
+        List<string> taken = test.OnLoop(() =>
+        {
+            foreach (string item in new[] { "c", "a", "b", "a" })
+            {
+                sut.TryPut(item).ShouldBeTrue();
+            }
+
+            return Enumerable.Range(0, 4).Select(_ => sut.GetAsync().ShouldCompleteSynchronously()).ToList();
+        });
+
+        taken.ShouldBe(["c", "a", "b", "a"]);
+    });
+
+    [Fact]
+    public void PutAsync_BackPressure_ItemsKeepFifoOrderAcrossWaitingPutters() => Guard.Run(() =>
+    {
+        using var test = new TestLoop();
+        var sut = new LoopQueue<int>(maxSize: 2);
+        Task producer = test.Loop.CreateTask(async () =>
+        {
+            for (int i = 1; i <= 6; i++)
+            {
+                await sut.PutAsync(i);
+            }
+        });
+        test.RunUntilIdle();
+        sut.Count.ShouldBe(2);
+        producer.IsCompleted.ShouldBeFalse();
+
+        var taken = new List<int>();
+        while (taken.Count < 6)
+        {
+            taken.Add(test.OnLoop(() => sut.GetAsync().ShouldCompleteSynchronously()));
+            sut.Count.ShouldBeLessThanOrEqualTo(2);
+        }
+
+        taken.ShouldBe([1, 2, 3, 4, 5, 6]);
+        producer.IsCompletedSuccessfully.ShouldBeTrue();
+    });
+
+    [Fact]
+    public void AwaitForeach_WithCancellation_StopsWithoutTakingAnItem() => Guard.Run(() =>
+    {
+        using var test = new TestLoop();
+        var sut = new LoopQueue<int>();
+        using var cts = new CancellationTokenSource();
+        var read = new List<int>();
+        Exception? error = null;
+        test.Loop.CreateTask(async () =>
+        {
+            try
+            {
+                await foreach (int item in sut.WithCancellation(cts.Token))
+                {
+                    read.Add(item);
+                }
+            }
+            catch (OperationCanceledException exception)
+            {
+                error = exception;
+            }
+        });
+        test.RunUntilIdle();
+        test.OnLoop(() => sut.TryPut(1).ShouldBeTrue());
+        read.ShouldBe([1]);
+
+        test.OnLoop(cts.Cancel);
+        test.OnLoop(() => sut.TryPut(2).ShouldBeTrue());
+
+        error.ShouldNotBeNull();
+        read.ShouldBe([1]);
+        sut.Count.ShouldBe(1);
+    });
+
+    [Fact]
+    public void AwaitForeach_BreakOut_LeavesTheRestInTheQueue() => Guard.Run(() =>
+    {
+        using var test = new TestLoop();
+        var sut = new LoopQueue<int>();
+        test.OnLoop(() =>
+        {
+            for (int i = 1; i <= 5; i++)
+            {
+                sut.TryPut(i).ShouldBeTrue();
+            }
+        });
+        var read = new List<int>();
+
+        Task reader = test.Loop.CreateTask(async () =>
+        {
+            await foreach (int item in sut)
+            {
+                read.Add(item);
+                if (item == 2)
+                {
+                    break;
+                }
+            }
+        });
+        test.RunUntilIdle();
+
+        reader.IsCompletedSuccessfully.ShouldBeTrue();
+        read.ShouldBe([1, 2]);
+        sut.Count.ShouldBe(3);
+        test.OnLoop(() => sut.TryPut(6).ShouldBeTrue());
+        sut.Count.ShouldBe(4, "no getter was left behind to take the new item");
+    });
+
+    [Fact]
+    public void GetAsync_WaiterReused_StaleTokenCancelDoesNotCancelALaterGet() => Guard.Run(() =>
+    {
+        using var test = new TestLoop();
+        var sut = new LoopQueue<int>();
+        using var stale = new CancellationTokenSource();
+        Task<int> first = test.Loop.CreateTask(async () => await sut.GetAsync(stale.Token));
+        test.RunUntilIdle();
+        test.OnLoop(() => sut.TryPut(1).ShouldBeTrue());
+        first.Result.ShouldBe(1);
+
+        // The pooled waiter is reused by the next get; the first get's token must not reach it.
+        Task<int> second = test.Loop.CreateTask(async () => await sut.GetAsync());
+        test.RunUntilIdle();
+        test.OnLoop(stale.Cancel);
+        second.IsCompleted.ShouldBeFalse();
+
+        test.OnLoop(() => sut.TryPut(2).ShouldBeTrue());
+        second.Result.ShouldBe(2);
+    });
+
+    [Fact]
+    public void GetAsync_TokenCancelledFromOtherThread_CancelsOnTheLoop() => Guard.Run(() =>
+    {
+        using var test = new TestLoop();
+        var sut = new LoopQueue<int>();
+        using var cts = new CancellationTokenSource();
+        Task<int> getter = test.Loop.CreateTask(async () => await sut.GetAsync(cts.Token));
+        test.RunUntilIdle();
+
+        test.OnLoop(() => LoopTestHelpers.FromOtherThread(cts.Cancel).ShouldBeNull());
+
+        getter.IsCanceled.ShouldBeTrue();
+        test.OnLoop(() => sut.TryPut(1).ShouldBeTrue());
+        sut.Count.ShouldBe(1);
+    });
+
+    [Fact]
+    public void AwaitForeach_UnderAsyncIORunWithAutoAdvance_ReadsEveryItem() => Guard.Run(() =>
+    {
+        int total = AsyncIO.Run(
+            async () =>
+            {
+                var queue = new LoopQueue<int>(maxSize: 2);
+                Task<int> consumer = AsyncIO.GetRunningLoop().CreateTask(async () =>
+                {
+                    int sum = 0;
+                    await foreach (int item in queue)
+                    {
+                        await AsyncIO.Sleep(TimeSpan.FromSeconds(1));
+                        sum += item;
+                    }
+
+                    return sum;
+                });
+                for (int i = 1; i <= 10; i++)
+                {
+                    await queue.PutAsync(i);
+                }
+
+                queue.Shutdown();
+                return await consumer;
+            },
+            new LoopOptions { AutoAdvance = true, TimeProvider = new Microsoft.Extensions.Time.Testing.FakeTimeProvider() });
+
+        total.ShouldBe(55);
+    });
+}
