@@ -13,8 +13,10 @@ namespace Scheduler;
 public static class AsyncIO
 {
     /// <summary>This thread's event loop for <see cref="GetEventLoop"/>, set by <see cref="SetEventLoop"/>.</summary>
+#pragma warning disable IDE1006 // t_ marks a thread-static, as in the runtime's code.
     [ThreadStatic]
     private static LoopTaskScheduler? t_eventLoop;
+#pragma warning restore IDE1006
 
     /// <summary>
     /// Runs <paramref name="main"/> on a new loop on the calling thread and returns when it ends: then waits for

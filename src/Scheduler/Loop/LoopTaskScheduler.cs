@@ -23,8 +23,10 @@ namespace Scheduler;
 public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
 {
     /// <summary>The loop running on this thread, if any.</summary>
+#pragma warning disable IDE1006 // t_ marks a thread-static, as in the runtime's code.
     [ThreadStatic]
     private static LoopTaskScheduler? t_running;
+#pragma warning restore IDE1006
 
     private static readonly TimerCallback s_wake = static state => ((LoopTaskScheduler)state!)._inbox.Wake();
 

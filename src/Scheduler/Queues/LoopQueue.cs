@@ -29,6 +29,9 @@ public class LoopQueue<T> : IAsyncEnumerable<T>
     private int _unfinished;
     private bool _shutDown;
 
+    /// <summary>Room given to woken putters that have not resumed yet: their items enter when they do.</summary>
+    private int _reserved;
+
     /// <summary>Creates a queue holding at most <paramref name="maxSize"/> items; 0 (or less) for no bound.</summary>
     public LoopQueue(int maxSize = 0)
         : this(maxSize, new FifoStorage<T>())
@@ -39,6 +42,37 @@ public class LoopQueue<T> : IAsyncEnumerable<T>
     {
         MaxSize = Math.Max(maxSize, 0);
         _items = storage;
+
+        // A getter handed an item but cancelled before it resumed gives the item back: it takes nothing.
+        _getters.Resuming = (_, item, cancelled) =>
+        {
+            if (cancelled is not null)
+            {
+                GiveBack(item);
+            }
+
+            return cancelled;
+        };
+
+        // A putter handed room puts its item as it resumes, as asyncio's put does after its wait; cancelled by then,
+        // it puts nothing and the room passes on.
+        _putters.Resuming = (putter, _, cancelled) =>
+        {
+            _reserved--;
+            if (cancelled is not null)
+            {
+                OfferRoom();
+                return cancelled;
+            }
+
+            if (_shutDown)
+            {
+                return new QueueShutDownException();
+            }
+
+            Add((T)putter.Payload!);
+            return null;
+        };
     }
 
     /// <summary>The bound: at most this many items; 0 means none. Equivalent to asyncio's <c>queue.maxsize</c>.</summary>
@@ -50,8 +84,9 @@ public class LoopQueue<T> : IAsyncEnumerable<T>
     /// <summary>Whether the queue holds no item. Equivalent to asyncio's <c>queue.empty()</c>.</summary>
     public bool IsEmpty => _items.Count == 0;
 
-    /// <summary>Whether the queue holds <see cref="MaxSize"/> items. Equivalent to asyncio's <c>queue.full()</c>.</summary>
-    public bool IsFull => MaxSize > 0 && _items.Count >= MaxSize;
+    /// <summary>Whether the queue holds <see cref="MaxSize"/> items (counting those of woken putters about to resume).
+    /// Equivalent to asyncio's <c>queue.full()</c>.</summary>
+    public bool IsFull => MaxSize > 0 && _items.Count + _reserved >= MaxSize;
 
     /// <summary>Whether <see cref="Shutdown"/> was called.</summary>
     public bool IsShutDown => _shutDown;
@@ -239,16 +274,30 @@ public class LoopQueue<T> : IAsyncEnumerable<T>
     private T Take()
     {
         T item = _items.Take();
+        OfferRoom();
+        return item;
+    }
 
-        // The room just freed goes to the first waiting putter: its item enters now, in its turn.
-        if (_putters.Dequeue() is { } putter)
+    /// <summary>Reserves free room for the first waiting putter and wakes it; its item enters when it resumes.</summary>
+    private void OfferRoom()
+    {
+        if (!_shutDown && !IsFull && _putters.Dequeue() is { } putter)
         {
-            _unfinished++;
-            _items.Add((T)putter.Payload!);
+            _reserved++;
             putter.Wake(default);
         }
+    }
 
-        return item;
+    /// <summary>Returns an item a cancelled getter was handed: to the next getter, or to the front of the queue.</summary>
+    private void GiveBack(T item)
+    {
+        if (_getters.Dequeue() is { } getter)
+        {
+            getter.Wake(item);
+            return;
+        }
+
+        _items.AddFirst(item);
     }
 
     private void WakeJoiners()

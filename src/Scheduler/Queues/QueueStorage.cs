@@ -9,23 +9,70 @@ internal abstract class QueueStorage<T>
 
     public abstract void Add(T item);
 
+    /// <summary>Puts back an item just taken, so that it is the next one out: a cancelled getter takes nothing.</summary>
+    public abstract void AddFirst(T item);
+
     public abstract T Take();
 
     public abstract void Clear();
 }
 
-/// <summary>First in, first out.</summary>
+/// <summary>First in, first out: a ring buffer that can also put an item back at the front.</summary>
 internal sealed class FifoStorage<T> : QueueStorage<T>
 {
-    private readonly Queue<T> _items = new();
+    private T[] _items = new T[16];
+    private int _head;
+    private int _count;
 
-    public override int Count => _items.Count;
+    public override int Count => _count;
 
-    public override void Add(T item) => _items.Enqueue(item);
+    public override void Add(T item)
+    {
+        GrowIfFull();
+        _items[(_head + _count) % _items.Length] = item;
+        _count++;
+    }
 
-    public override T Take() => _items.Dequeue();
+    public override void AddFirst(T item)
+    {
+        GrowIfFull();
+        _head = (_head - 1 + _items.Length) % _items.Length;
+        _items[_head] = item;
+        _count++;
+    }
 
-    public override void Clear() => _items.Clear();
+    public override T Take()
+    {
+        T item = _items[_head];
+        _items[_head] = default!;
+        _head = (_head + 1) % _items.Length;
+        _count--;
+        return item;
+    }
+
+    public override void Clear()
+    {
+        System.Array.Clear(_items, 0, _items.Length);
+        _head = 0;
+        _count = 0;
+    }
+
+    private void GrowIfFull()
+    {
+        if (_count < _items.Length)
+        {
+            return;
+        }
+
+        var bigger = new T[_items.Length * 2];
+        for (int i = 0; i < _count; i++)
+        {
+            bigger[i] = _items[(_head + i) % _items.Length];
+        }
+
+        _items = bigger;
+        _head = 0;
+    }
 }
 
 /// <summary>Last in, first out.</summary>
@@ -36,6 +83,8 @@ internal sealed class LifoStorage<T> : QueueStorage<T>
     public override int Count => _items.Count;
 
     public override void Add(T item) => _items.Push(item);
+
+    public override void AddFirst(T item) => _items.Push(item);
 
     public override T Take() => _items.Pop();
 
@@ -49,9 +98,16 @@ internal sealed class PriorityStorage<T>(IComparer<T> comparer) : QueueStorage<T
     private int _count;
     private long _sequence;
 
+    /// <summary>Counts down for items put back, so they come out before their equals.</summary>
+    private long _frontSequence;
+
     public override int Count => _count;
 
-    public override void Add(T item)
+    public override void Add(T item) => Push((item, _sequence++));
+
+    public override void AddFirst(T item) => Push((item, --_frontSequence));
+
+    private void Push((T Item, long Sequence) entry)
     {
         if (_count == _heap.Length)
         {
@@ -59,7 +115,6 @@ internal sealed class PriorityStorage<T>(IComparer<T> comparer) : QueueStorage<T
         }
 
         int index = _count++;
-        var entry = (item, _sequence++);
         while (index > 0)
         {
             int parent = (index - 1) >> 1;

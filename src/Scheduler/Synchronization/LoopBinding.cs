@@ -26,11 +26,14 @@ internal struct LoopBinding
         return running;
     }
 
-    /// <summary>Checks a call that does not wait: it must come from the bound loop's thread while that loop runs.</summary>
+    /// <summary>
+    /// Checks a call that does not wait: it must come from the bound loop's thread while that loop runs. A call made on
+    /// a running loop binds the primitive to it, as a wait would.
+    /// </summary>
     /// <exception cref="InvalidOperationException">Called from another thread while the loop runs.</exception>
-    public readonly void Check(string owner)
+    public void Check(string owner)
     {
-        LoopTaskScheduler? loop = _loop;
+        LoopTaskScheduler? loop = _loop ??= LoopTaskScheduler.Running;
         if (loop is not null && loop.IsRunning && !loop.IsOnLoopThread)
         {
             throw new InvalidOperationException(

@@ -21,6 +21,17 @@ public sealed class LoopCondition
     public LoopCondition(LoopLock? @lock = null)
     {
         Lock = @lock ?? new LoopLock();
+
+        // A waiter notified but cancelled before it resumed passes the notification on (asyncio 3.13, gh-112202).
+        _waiters.Resuming = (_, _, cancelled) =>
+        {
+            if (cancelled is not null)
+            {
+                _waiters.WakeFirst(default);
+            }
+
+            return cancelled;
+        };
     }
 
     /// <summary>The underlying lock.</summary>

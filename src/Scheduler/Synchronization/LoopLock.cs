@@ -18,6 +18,21 @@ public sealed class LoopLock
     private LoopBinding _binding;
     private bool _locked;
 
+    /// <summary>Creates an unlocked lock.</summary>
+    public LoopLock()
+    {
+        // A waiter handed the lock but cancelled before it resumed passes the lock on: it takes nothing.
+        _waiters.Resuming = (_, _, cancelled) =>
+        {
+            if (cancelled is not null)
+            {
+                HandOver();
+            }
+
+            return cancelled;
+        };
+    }
+
     /// <summary>Whether the lock is held. Equivalent to asyncio's <c>lock.locked()</c>.</summary>
     public bool Locked => _locked;
 
@@ -58,7 +73,12 @@ public sealed class LoopLock
             throw new InvalidOperationException("LoopLock.Release() was called on a lock that is not acquired.");
         }
 
-        // Hand-over: the lock stays taken, now by the woken waiter.
+        HandOver();
+    }
+
+    /// <summary>Hand-over: the lock stays taken, now by the first waiter; or it is free if nobody waits.</summary>
+    private void HandOver()
+    {
         if (!_waiters.WakeFirst(default))
         {
             _locked = false;

@@ -27,6 +27,17 @@ public class LoopSemaphore
         }
 
         _value = value;
+
+        // A waiter handed a permit but cancelled before it resumed passes the permit on: it takes nothing.
+        _waiters.Resuming = (_, _, cancelled) =>
+        {
+            if (cancelled is not null)
+            {
+                HandOver();
+            }
+
+            return cancelled;
+        };
     }
 
     /// <summary>The permits free now.</summary>
@@ -62,6 +73,12 @@ public class LoopSemaphore
     public virtual void Release()
     {
         _binding.Check(GetType().Name);
+        HandOver();
+    }
+
+    /// <summary>Gives a permit to the first waiter, or back to the count if nobody waits.</summary>
+    private void HandOver()
+    {
         if (!_waiters.WakeFirst(default))
         {
             _value++;

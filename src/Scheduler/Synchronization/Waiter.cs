@@ -1,3 +1,4 @@
+using System;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -39,7 +40,7 @@ internal sealed class Waiter<T> : LoopPromise<T>
     public void Wake(T result) => Complete(result, null, inline: false);
 
     /// <summary>Ends the wait with <paramref name="error"/>; the waiter leaves its queue.</summary>
-    public void Fail(System.Exception error) => Complete(default!, error, inline: false);
+    public void Fail(Exception error) => Complete(default!, error, inline: false);
 
     protected override void Disarm()
     {
@@ -48,6 +49,9 @@ internal sealed class Waiter<T> : LoopPromise<T>
             Queue.Remove(this);
         }
     }
+
+    protected override Exception? OnResume(T result, OperationCanceledException? cancelled) =>
+        Queue.Resuming is { } resuming ? resuming(this, result, cancelled) : cancelled;
 
     protected override void Recycle()
     {

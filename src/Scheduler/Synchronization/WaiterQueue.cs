@@ -23,6 +23,12 @@ internal sealed class WaiterQueue<T>
     private Waiter<T>? _head;
     private Waiter<T>? _tail;
 
+    /// <summary>
+    /// Called as a woken waiter resumes, with the cancellation its task still had pending (or null): the owner gives back
+    /// or completes the hand-over and returns the exception the wait throws, or null.
+    /// </summary>
+    public Func<Waiter<T>, T, OperationCanceledException?, Exception?>? Resuming { get; set; }
+
     public int Count { get; private set; }
 
     public bool IsEmpty => _head is null;

@@ -29,6 +29,9 @@ internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, 
     private T _result = default!;
     private Exception? _error;
     private LoopTaskState? _task;
+
+    /// <summary>The loop task awaiting this use, kept past completion: a cancellation still pending when it resumes is delivered there.</summary>
+    private LoopTaskState? _owner;
     private CancellationToken _token;
     private CancellationTokenRegistration _registration;
     private Action<object?>? _continuation;
@@ -82,6 +85,7 @@ internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, 
         if (LoopTaskState.Current is { } task && ReferenceEquals(task.Loop, Loop))
         {
             _task = task;
+            _owner = task;
             task.BeginWait(this);
         }
     }
@@ -91,6 +95,13 @@ internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, 
 
     /// <summary>Called once the result was read: the promise may be reused.</summary>
     protected abstract void Recycle();
+
+    /// <summary>
+    /// Called as the awaiting code resumes from a wait that completed normally. <paramref name="cancelled"/> is the loop
+    /// task's cancellation, if one was still pending: the wait then throws it, and a subclass gives back what the wake-up
+    /// handed over (the lock, the item) so that a cancelled waiter takes nothing. Returns the exception to throw, or null.
+    /// </summary>
+    protected virtual Exception? OnResume(T result, OperationCanceledException? cancelled) => cancelled;
 
     public void CancelWait(OperationCanceledException exception)
     {
@@ -208,11 +219,20 @@ internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, 
 
         T result = _result;
         Exception? error = _error;
+        LoopTaskState? owner = _owner;
         _version++;
         _completed = false;
         _result = default!;
         _error = null;
+        _owner = null;
         _token = default;
+
+        // asyncio throws a cancellation still pending into the task where it resumes, even from a completed wait.
+        if (error is null)
+        {
+            error = OnResume(result, owner?.TakePendingCancel());
+        }
+
         Recycle();
         if (error is not null)
         {
