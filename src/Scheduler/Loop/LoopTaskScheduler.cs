@@ -356,7 +356,12 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
             return;
         }
 
+        Execute(in item);
+    }
 
+    /// <summary>Runs one item of the ready queue, whatever its kind.</summary>
+    private void Execute(in WorkItem item)
+    {
         switch (item.Callback)
         {
             case LoopCallback node:
@@ -378,18 +383,7 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
         object what = item.Callback is LoopCallback node ? (object?)node.Callback ?? node : item.Callback;
         object? state = item.State;
         long started = Stopwatch.GetTimestamp();
-        switch (item.Callback)
-        {
-            case LoopCallback callback:
-                RunCallback(callback);
-                break;
-            case Task task:
-                TryExecuteTask(task);
-                break;
-            default:
-                RunPosted(in item);
-                break;
-        }
+        Execute(in item);
 
         TimeSpan elapsed = TimeSpan.FromTicks((Stopwatch.GetTimestamp() - started) * TimeSpan.TicksPerSecond / Stopwatch.Frequency);
         if (elapsed >= SlowCallbackDuration)
