@@ -30,6 +30,17 @@ public sealed class LoopOptions
     /// read when the loop is created.</summary>
     public TextWriter? Log { get; init; }
 
+    /// <summary>
+    /// The stall watchdog: when one callback holds the loop thread longer than this, a watcher reports it to the exception
+    /// handler, once per stall, naming the callback and saying whether it is blocked in a synchronous wait (the
+    /// <c>.Result</c>/<c>.Wait()</c> deadlock). Null (the default) means off, except in <see cref="Debug"/> mode, where
+    /// it is <see cref="DefaultStallThreshold"/>; <see cref="System.Threading.Timeout.InfiniteTimeSpan"/> turns it off always.
+    /// </summary>
+    public TimeSpan? StallThreshold { get; init; }
+
+    /// <summary>The stall threshold of debug mode when <see cref="StallThreshold"/> is not set: one second.</summary>
+    public static TimeSpan DefaultStallThreshold { get; } = TimeSpan.FromSeconds(1);
+
     /// <summary>The loop's name, for diagnostics; a <see cref="LoopThread"/>'s thread takes it too.</summary>
     public string? Name { get; init; }
 }

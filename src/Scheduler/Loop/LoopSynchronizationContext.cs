@@ -14,9 +14,15 @@ namespace Scheduler;
 /// </remarks>
 public sealed class LoopSynchronizationContext : SynchronizationContext
 {
-    internal LoopSynchronizationContext(LoopTaskScheduler loop)
+    internal LoopSynchronizationContext(LoopTaskScheduler loop, bool notifyWaits)
     {
         Loop = loop;
+        if (notifyWaits)
+        {
+            // The runtime then routes blocking waits on the loop thread through Wait below, so the stall watchdog can
+            // tell a callback that blocks on .Result or .Wait() (a deadlock, if the work needs the loop) from a busy one.
+            SetWaitNotificationRequired();
+        }
     }
 
     /// <summary>The loop this context posts to.</summary>
@@ -85,6 +91,23 @@ public sealed class LoopSynchronizationContext : SynchronizationContext
         if (error is not null)
         {
             ExceptionDispatchInfo.Capture(error).Throw();
+        }
+    }
+
+    /// <summary>
+    /// Waits as the base context does, noting for the stall watchdog that the loop thread is blocked in a synchronous wait.
+    /// Only called by the runtime when the watchdog is on.
+    /// </summary>
+    public override int Wait(IntPtr[] waitHandles, bool waitAll, int millisecondsTimeout)
+    {
+        Loop.EnterSyncWait();
+        try
+        {
+            return WaitHelper(waitHandles, waitAll, millisecondsTimeout);
+        }
+        finally
+        {
+            Loop.ExitSyncWait();
         }
     }
 

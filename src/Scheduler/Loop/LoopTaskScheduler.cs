@@ -62,7 +62,13 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
         SlowCallbackDuration = options.SlowCallbackDuration;
         Log = TextWriter.Synchronized(options.Log ?? Console.Error);
         Name = options.Name;
-        SynchronizationContext = new LoopSynchronizationContext(this);
+        TimeSpan? stall = options.StallThreshold ?? (options.Debug ? LoopOptions.DefaultStallThreshold : null);
+        if (stall is { } threshold && threshold > TimeSpan.Zero)
+        {
+            _watchdog = new StallWatchdog(this, threshold);
+        }
+
+        SynchronizationContext = new LoopSynchronizationContext(this, notifyWaits: _watchdog is not null);
     }
 
     private static readonly LoopOptions s_defaultOptions = new();
@@ -255,6 +261,7 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
         }
 
         t_running = this;
+        _watchdog?.Start();
         SynchronizationContext? previous = System.Threading.SynchronizationContext.Current;
         System.Threading.SynchronizationContext.SetSynchronizationContext(SynchronizationContext);
         return previous;
@@ -263,6 +270,7 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
     private void ExitRun(SynchronizationContext? previous)
     {
         System.Threading.SynchronizationContext.SetSynchronizationContext(previous);
+        _watchdog?.Stop();
         t_running = null;
         _stopping = false;
         _threadId = 0;
@@ -350,6 +358,12 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
 
     private void RunItem(in WorkItem item)
     {
+        if (_watchdog is not null)
+        {
+            RunItemWatched(in item);
+            return;
+        }
+
         if (Debug)
         {
             RunItemTimed(in item);
