@@ -14,7 +14,7 @@ namespace Scheduler.Tests;
 /// </summary>
 public class StallWatchdogTests
 {
-    private static readonly TimeSpan Threshold = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan s_threshold = TimeSpan.FromMilliseconds(100);
 
     public static TheoryData<string, bool> BlockingCalls => new()
     {
@@ -41,7 +41,7 @@ public class StallWatchdogTests
         var monitor = new object();
         bool pulsed = false;
         var reports = new List<LoopStallException>();
-        using var loop = new LoopTaskScheduler(new LoopOptions { StallThreshold = Threshold, Log = new StringWriter() });
+        using var loop = new LoopTaskScheduler(new LoopOptions { StallThreshold = s_threshold, Log = new StringWriter() });
         loop.SetExceptionHandler((_, context) =>
         {
             lock (reports)
@@ -100,7 +100,7 @@ public class StallWatchdogTests
         reports.Count.ShouldBe(1);
         reports[0].InSynchronousWait.ShouldBe(notified);
         reports[0].Message.ShouldContain("blocked");
-        reports[0].BlockedFor.ShouldBeGreaterThanOrEqualTo(Threshold);
+        reports[0].BlockedFor.ShouldBeGreaterThanOrEqualTo(s_threshold);
         if (notified)
         {
             reports[0].Message.ShouldContain("await it instead");
@@ -110,7 +110,7 @@ public class StallWatchdogTests
     [Fact]
     public void SyncOverAsyncDeadlock_IsReportedNamingTheFix_AndTheLoopRunsOnOnceUnblocked() => Guard.Run(() =>
     {
-        using var loop = new LoopTaskScheduler(new LoopOptions { StallThreshold = Threshold, Log = new StringWriter() });
+        using var loop = new LoopTaskScheduler(new LoopOptions { StallThreshold = s_threshold, Log = new StringWriter() });
         var needsTheLoop = new TaskCompletionSource<int>();
         LoopExceptionContext? report = null;
         loop.SetExceptionHandler((_, context) =>
@@ -142,7 +142,7 @@ public class StallWatchdogTests
     [Fact]
     public void LongStall_IsReportedOncePerStall() => Guard.Run(() =>
     {
-        using var loop = new LoopTaskScheduler(new LoopOptions { StallThreshold = Threshold, Log = new StringWriter() });
+        using var loop = new LoopTaskScheduler(new LoopOptions { StallThreshold = s_threshold, Log = new StringWriter() });
         int reports = 0;
         var firstReport = new ManualResetEventSlim();
         loop.SetExceptionHandler((_, _) =>
@@ -184,7 +184,7 @@ public class StallWatchdogTests
     [Fact]
     public void IdleLoop_WithTheWatchdogOn_IsNoStall() => Guard.Run(() =>
     {
-        using var loop = new LoopTaskScheduler(new LoopOptions { StallThreshold = Threshold, Log = new StringWriter() });
+        using var loop = new LoopTaskScheduler(new LoopOptions { StallThreshold = s_threshold, Log = new StringWriter() });
         int reports = 0;
         loop.SetExceptionHandler((_, _) => Interlocked.Increment(ref reports));
         var watched = new ManualResetEventSlim();
