@@ -1,0 +1,188 @@
+using System;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Threading.Tasks;
+using BenchmarkDotNet.Attributes;
+using Scheduler.Benchmarks.Infrastructure;
+
+namespace Scheduler.Benchmarks.Workloads;
+
+/// <summary>
+/// W6 timers: 100,000 concurrent sleeps of a random 0–50 ms each (seeded, so every peer sleeps the same delays), each in
+/// its own async method, then gathered: <c>AsyncIO.Sleep</c> and <c>AsyncIO.Gather</c> for us, <c>Task.Delay</c> and
+/// <c>Task.WhenAll</c> for the peers. Per operation: one timer. Real time: each invocation waits the 50 ms of the longest
+/// sleep, so the job runs each invocation once per iteration, and the <c>Overhead/timer</c> column subtracts those
+/// 50 ms / 100,000 = 500 ns from the mean. Allocated bytes are per timer and include the async method's own box.
+/// </summary>
+/// <remarks>
+/// <c>Loop_TimerOnly</c> shows the cost of <c>AsyncIO.Sleep</c> alone: preallocated sleepers await the returned
+/// <see cref="ValueTask"/> directly, with no async method and no gather, so its bytes are the timer's own.
+/// </remarks>
+[RunOncePerIteration]
+[WarmupCount(2)]
+[IterationCount(6)]
+[Config(typeof(TimerOverheadColumn.Config))]
+public class W6TimerBenchmarks : PeerBenchmarks
+{
+    /// <summary>How many sleeps run at once in every invocation.</summary>
+    public const int Timers = 100_000;
+
+    /// <summary>The longest delay: every invocation lasts at least this long.</summary>
+    public static readonly TimeSpan MaxDelay = TimeSpan.FromMilliseconds(50);
+
+    private readonly TimeSpan[] _delays = new TimeSpan[Timers];
+    private readonly Task[] _tasks = new Task[Timers];
+    private readonly Func<Task> _sleepMain;
+    private readonly Func<Task> _sleepersMain;
+    private readonly Func<Task> _delayMain;
+    private Sleeper[] _sleepers = [];
+
+    public W6TimerBenchmarks()
+    {
+        _sleepMain = SleepMainAsync;
+        _sleepersMain = SleepersMainAsync;
+        _delayMain = DelayMainAsync;
+
+        // Whole milliseconds 0..50, seeded: the same delays for every peer and every run, the longest exactly 50 ms.
+#pragma warning disable CA5394 // Random is for a reproducible workload, not for security.
+        var random = new Random(20_240_605);
+        for (int i = 0; i < Timers; i++)
+        {
+            _delays[i] = TimeSpan.FromMilliseconds(random.Next(0, (int)MaxDelay.TotalMilliseconds + 1));
+        }
+#pragma warning restore CA5394
+
+        _delays[Timers - 1] = MaxDelay;
+    }
+
+    protected override void Setup()
+    {
+        _sleepers = new Sleeper[Timers];
+        for (int i = 0; i < Timers; i++)
+        {
+            _sleepers[i] = new Sleeper(Probe);
+        }
+    }
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = Timers)]
+    public void Loop() => RunOnLoop(_sleepMain);
+
+    [Benchmark(OperationsPerInvoke = Timers)]
+    public void Loop_TimerOnly() => RunOnLoop(_sleepersMain);
+
+    [Benchmark(OperationsPerInvoke = Timers)]
+    public void TunedLoop() => RunOnTuned(_delayMain);
+
+    [Benchmark(OperationsPerInvoke = Timers)]
+    public void AsyncPump() => RunOnAsyncPump(_delayMain);
+
+    [Benchmark(OperationsPerInvoke = Timers)]
+    public void NitoAsyncContext() => RunOnNito(_delayMain);
+
+    [Benchmark(OperationsPerInvoke = Timers)]
+    public void ExclusiveScheduler() => RunOnExclusive(_delayMain);
+
+    [Benchmark(OperationsPerInvoke = Timers)]
+    public void JtfRun() => RunOnJtf(_delayMain);
+
+    private static async Task SleepOnceAsync(TimeSpan delay, Probe probe)
+    {
+        await AsyncIO.Sleep(delay);
+        probe.Hit();
+    }
+
+    private static async Task DelayOnceAsync(TimeSpan delay, Probe probe)
+    {
+        await Task.Delay(delay);
+        probe.Hit();
+    }
+
+    private async Task SleepMainAsync()
+    {
+        long started = Stopwatch.GetTimestamp();
+        for (int i = 0; i < Timers; i++)
+        {
+            _tasks[i] = SleepOnceAsync(_delays[i], Probe);
+        }
+
+        await AsyncIO.Gather(_tasks);
+        Finish(started);
+    }
+
+    private async Task SleepersMainAsync()
+    {
+        long started = Stopwatch.GetTimestamp();
+        Probe.Expect(Timers);
+        for (int i = 0; i < Timers; i++)
+        {
+            _sleepers[i].Start(_delays[i]);
+        }
+
+        await Probe.Done;
+        Finish(started);
+    }
+
+    private async Task DelayMainAsync()
+    {
+        long started = Stopwatch.GetTimestamp();
+        for (int i = 0; i < Timers; i++)
+        {
+            _tasks[i] = DelayOnceAsync(_delays[i], Probe);
+        }
+
+        await Task.WhenAll(_tasks);
+        Finish(started);
+    }
+
+    private void Finish(long started)
+    {
+        TimeSpan elapsed = Stopwatch.GetElapsedTime(started);
+        Probe.Verify(Timers);
+        Probe.VerifyOnLoop();
+        if (elapsed < MaxDelay)
+        {
+            throw new InvalidOperationException($"Wrong result: the {MaxDelay.TotalMilliseconds} ms sleep ended after {elapsed.TotalMilliseconds:F1} ms.");
+        }
+
+        Array.Clear(_tasks);
+    }
+
+    /// <summary>A reusable awaiter of one <c>AsyncIO.Sleep</c> at a time: no async method, no task, no closure.</summary>
+    private sealed class Sleeper
+    {
+        private readonly Probe _probe;
+        private readonly Action _wake;
+        private ValueTaskAwaiter _sleep;
+
+        public Sleeper(Probe probe)
+        {
+            _probe = probe;
+            _wake = Wake;
+        }
+
+        public void Start(TimeSpan delay)
+        {
+#pragma warning disable CA2012 // The ValueTask is consumed exactly once: awaited through this awaiter, read once in Wake.
+            _sleep = AsyncIO.Sleep(delay).GetAwaiter();
+#pragma warning restore CA2012
+            if (_sleep.IsCompleted)
+            {
+                Wake();
+            }
+            else
+            {
+                _sleep.UnsafeOnCompleted(_wake);
+            }
+        }
+
+        private void Wake()
+        {
+            ValueTaskAwaiter sleep = _sleep;
+            _sleep = default;
+
+            // Reading the result once hands the pooled promise back to the loop.
+            sleep.GetResult();
+            _probe.Hit();
+        }
+    }
+}
