@@ -75,7 +75,7 @@ public sealed partial class LoopTaskScheduler
         _inbox.BeginExternal();
         try
         {
-            Task.Factory.StartNew(ExecutorWork<T>.RunAction, work, CancellationToken.None, TaskCreationOptions.DenyChildAttach, executor ?? TaskScheduler.Default);
+            _ = Task.Factory.StartNew(ExecutorWork<T>.RunAction, work, CancellationToken.None, TaskCreationOptions.DenyChildAttach, executor ?? TaskScheduler.Default);
         }
         catch
         {

@@ -16,7 +16,7 @@ internal static class Continuations
     /// and an auto-advancing clock would jump past it.
     /// </remarks>
     public static void WhenDone(this Task task, Action<Task, object?> continuation, object? state, TaskScheduler? scheduler = null) =>
-        task.ContinueWith(
+        _ = task.ContinueWith(
             continuation,
             state,
             CancellationToken.None,

@@ -86,7 +86,7 @@ public static partial class LoopExtensions
         LoopTaskScheduler loop = (LoopTaskState.TryGet(task, out LoopTaskState? state) ? state!.Loop : null) ?? AsyncIO.GetRunningLoop();
 
         // A continuation queued on the loop's scheduler is a callback in its ready queue, as asyncio's call_soon; not inline.
-        task.ContinueWith(
+        _ = task.ContinueWith(
             static (done, state) =>
             {
                 var (l, cb) = ((LoopTaskScheduler, Action<Task>))state!;

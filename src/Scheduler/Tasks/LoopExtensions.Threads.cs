@@ -74,7 +74,7 @@ public static partial class LoopExtensions
                 return;
             }
 
-            _inner.ContinueWith(
+            _ = _inner.ContinueWith(
                 static (inner, state) =>
                 {
                     var promise = (TaskCompletionSource<T>)state!;

@@ -79,7 +79,9 @@ internal class LoopTaskState
     private sealed record ForkedContext(ExecutionContext Source, ExecutionContext Forked);
 
     /// <summary>The task's object, for tasks the loop created.</summary>
+#pragma warning disable VSTHRD114 // A nullable property naming the task, not an async method's result: null means "no task".
     public virtual Task? Task => null;
+#pragma warning restore VSTHRD114
 
     /// <summary><c>Task-N</c>, N increasing across the process, as asyncio's counter.</summary>
     public static string NextName() => "Task-" + Interlocked.Increment(ref s_lastId).ToString(System.Globalization.CultureInfo.InvariantCulture);
