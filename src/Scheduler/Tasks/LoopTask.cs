@@ -43,8 +43,22 @@ internal sealed class LoopTask<T> : LoopTaskState
     {
         _loop = loop;
         _body = body;
+        CreatedAt = loop.Time();
+        if (loop.Debug)
+        {
+            CreationStack = CallerStack.Capture();
+        }
+
         Register(_promise.Task, this);
     }
+
+    public override Task? Body => _inner;
+
+    public override string DescribeAwait() => $"task {Name}";
+
+    public override TimeSpan CreatedAt { get; }
+
+    public override string? CreationStack { get; }
 
     public override LoopTaskScheduler Loop => _loop;
 

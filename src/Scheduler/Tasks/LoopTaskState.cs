@@ -91,6 +91,18 @@ internal class LoopTaskState
 
     protected static void Register(Task task, LoopTaskState state) => s_states.Add(task, state);
 
+    /// <summary>The task the body returned, while it runs: where a dump starts to follow what the task awaits.</summary>
+    public virtual Task? Body => null;
+
+    /// <summary>When the task was created, on its loop's clock.</summary>
+    public virtual TimeSpan CreatedAt => TimeSpan.Zero;
+
+    /// <summary>Where the task was created; captured in debug mode only.</summary>
+    public virtual string? CreationStack => null;
+
+    /// <summary>How a task dump shows an await of this task.</summary>
+    public virtual string DescribeAwait() => GetType().Name.Split('`')[0].Replace("State", string.Empty);
+
     /// <summary>Requests cancellation; false when the task is done or cannot be cancelled by the library.</summary>
     public virtual bool RequestCancel() => false;
 
