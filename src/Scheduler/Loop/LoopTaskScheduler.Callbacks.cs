@@ -210,6 +210,11 @@ public sealed partial class LoopTaskScheduler
             return;
         }
 
+        if (node.IsTimer)
+        {
+            RecordLag(node);
+        }
+
         try
         {
             RunInContext(node.Context, s_invokeNode, node);
