@@ -100,6 +100,11 @@ internal class LoopTaskState
     /// <summary>Where the task was created; captured in debug mode only.</summary>
     public virtual string? CreationStack => null;
 
+    private int _failureReported;
+
+    /// <summary>True the first time only: an unobserved failure is reported once, whichever path sees it first.</summary>
+    public bool TryMarkFailureReported() => Interlocked.Exchange(ref _failureReported, 1) == 0;
+
     /// <summary>How a task dump shows an await of this task.</summary>
     public virtual string DescribeAwait() => GetType().Name.Split('`')[0].Replace("State", string.Empty);
 
