@@ -36,7 +36,7 @@ internal sealed class Inbox
     private int _external;
 
     /// <summary>How many recycled callback nodes other threads find here, so their posts allocate nothing.</summary>
-    private const int SharedNodes = 256;
+    private const int SharedNodes = 1024;
 
     /// <summary>Callback nodes for <c>CallSoonThreadSafe</c> from other threads: taken and refilled under the lock.</summary>
     private readonly LoopCallback?[] _nodes = new LoopCallback?[SharedNodes];

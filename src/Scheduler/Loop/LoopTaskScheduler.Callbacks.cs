@@ -8,6 +8,9 @@ public sealed partial class LoopTaskScheduler
     /// <summary>Nodes kept for reuse beyond this are left to the GC, so a huge burst does not pin memory forever.</summary>
     private const int MaxPooledCallbacks = 65536;
 
+    /// <summary>In debug mode, a timer this far away is logged: it is more often a unit mistake than a plan.</summary>
+    private static readonly TimeSpan s_hugeDelay = TimeSpan.FromDays(1);
+
     private static readonly ContextCallback s_invokeNode = static state => ((LoopCallback)state!).Invoke();
     private static readonly ContextCallback s_invokePosted = static state => ((LoopTaskScheduler)state!).InvokeCurrentPost();
 
@@ -153,6 +156,11 @@ public sealed partial class LoopTaskScheduler
         node.When = when;
         node.Sequence = ++_timerSequence;
         _timers.Push(node);
+        if (Debug && captureContext && when - NowTicks() >= s_hugeDelay.Ticks)
+        {
+            WriteLog($"{member} was given a delay of {new TimeSpan(when - NowTicks())} for {LoopCallback.Describe(callback)}: if that is not meant, check the unit (seconds, not milliseconds).");
+        }
+
         return new LoopTimerHandle(node);
     }
 
@@ -208,6 +216,11 @@ public sealed partial class LoopTaskScheduler
         if (node.Cancelled)
         {
             return;
+        }
+
+        if (node.IsTimer)
+        {
+            RecordLag(node);
         }
 
         try

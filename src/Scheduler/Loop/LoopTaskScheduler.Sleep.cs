@@ -6,9 +6,11 @@ namespace Scheduler;
 
 public sealed partial class LoopTaskScheduler
 {
-    private const int MaxPooledSleeps = 1024;
+    /// <summary>Sleeps kept for reuse beyond this are left to the GC, so a huge burst does not pin memory forever.</summary>
+    private const int MaxPooledSleeps = 65536;
 
-    private readonly SleepPromise[] _sleepPool = new SleepPromise[MaxPooledSleeps];
+    /// <summary>Recycled sleeps, grown to the most ever pending at once (up to <see cref="MaxPooledSleeps"/>). Loop thread only.</summary>
+    private SleepPromise[] _sleepPool = new SleepPromise[16];
     private int _sleepPoolCount;
 
     /// <summary>A sleep on this loop's timers; called on the loop thread by <c>AsyncIO.Sleep</c>.</summary>
@@ -25,9 +27,21 @@ public sealed partial class LoopTaskScheduler
 
     internal void ReturnSleep(SleepPromise promise)
     {
-        if (IsOnLoopThread && _sleepPoolCount < MaxPooledSleeps)
+        if (!IsOnLoopThread)
         {
-            _sleepPool[_sleepPoolCount++] = promise;
+            return;
         }
+
+        if (_sleepPoolCount == _sleepPool.Length)
+        {
+            if (_sleepPoolCount == MaxPooledSleeps)
+            {
+                return;
+            }
+
+            Array.Resize(ref _sleepPool, _sleepPool.Length * 2);
+        }
+
+        _sleepPool[_sleepPoolCount++] = promise;
     }
 }

@@ -8,18 +8,35 @@ namespace Scheduler;
 internal static class Continuations
 {
     /// <summary>
-    /// Runs <paramref name="continuation"/> once <paramref name="task"/> completes: on the loop running this thread when
-    /// there is one (queued in its ready queue, as asyncio schedules done callbacks), else on the completing thread.
+    /// Runs <paramref name="continuation"/>(<paramref name="task"/>, <paramref name="state"/>) once the task completes: on the
+    /// loop running this thread when there is one, else on the completing thread.
     /// </summary>
     /// <remarks>
-    /// Never on the thread pool when a loop is at hand: a hop there would be work in flight that the loop cannot see,
-    /// and an auto-advancing clock would jump past it.
+    /// Never on the thread pool when a loop is at hand: a hop there would be work in flight that the loop cannot see, and
+    /// an auto-advancing clock would jump past it. On the loop it is an await continuation of the loop's context: inline
+    /// when the task completes on the loop thread (unless the task runs its continuations asynchronously, then posted),
+    /// posted when it completes elsewhere; cheaper than a continuation task.
     /// </remarks>
-    public static void WhenDone(this Task task, Action<Task, object?> continuation, object? state, TaskScheduler? scheduler = null) =>
+    public static void WhenDone(this Task task, Action<Task, object?> continuation, object? state, TaskScheduler? scheduler = null)
+    {
+        LoopTaskScheduler? loop = LoopTaskScheduler.Running;
+        if (loop is not null && (scheduler is null || ReferenceEquals(scheduler, loop))
+            && ReferenceEquals(SynchronizationContext.Current, loop.SynchronizationContext))
+        {
+            task.GetAwaiter().UnsafeOnCompleted(new Hook(task, continuation, state).Invoke);
+            return;
+        }
+
         _ = task.ContinueWith(
             continuation,
             state,
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,
-            scheduler ?? (TaskScheduler?)LoopTaskScheduler.Running ?? TaskScheduler.Default);
+            scheduler ?? (TaskScheduler?)loop ?? TaskScheduler.Default);
+    }
+
+    private sealed class Hook(Task task, Action<Task, object?> continuation, object? state)
+    {
+        public void Invoke() => continuation(task, state);
+    }
 }

@@ -15,7 +15,7 @@ namespace Scheduler;
 /// task that awaits it is told (<see cref="LoopTaskState.BeginWait"/>), so a <c>task.Cancel()</c> ends the wait.
 /// </remarks>
 /// <typeparam name="T">The result type; <see cref="VoidResult"/> for a plain <see cref="ValueTask"/>.</typeparam>
-internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, ICancellableWait
+internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, ICancellableWait, IDescribedWait
 {
     private static readonly Action<object?> s_runContinuation = static state => ((LoopPromise<T>)state!).InvokeContinuation();
     private static readonly Action<object?> s_tokenCancelled = static state =>
@@ -43,6 +43,9 @@ internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, 
     {
         Loop = loop;
     }
+
+    /// <summary>What this wait is, for task dumps (<c>AsyncIO.Sleep until …</c>, <c>LoopLock.AcquireAsync</c>).</summary>
+    public abstract string Describe();
 
     /// <summary>The loop the promise belongs to.</summary>
     public LoopTaskScheduler Loop { get; }
@@ -251,4 +254,11 @@ internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, 
             throw new InvalidOperationException("This ValueTask was already awaited: a ValueTask of the loop can be awaited once.");
         }
     }
+}
+
+/// <summary>A wait a task dump can name.</summary>
+internal interface IDescribedWait
+{
+    /// <summary>What the wait is: <c>AsyncIO.Sleep until …</c>, <c>LoopLock.AcquireAsync</c>.</summary>
+    string Describe();
 }

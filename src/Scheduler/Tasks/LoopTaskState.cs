@@ -79,9 +79,7 @@ internal class LoopTaskState
     private sealed record ForkedContext(ExecutionContext Source, ExecutionContext Forked);
 
     /// <summary>The task's object, for tasks the loop created.</summary>
-#pragma warning disable VSTHRD114 // A nullable property naming the task, not an async method's result: null means "no task".
     public virtual Task? Task => null;
-#pragma warning restore VSTHRD114
 
     /// <summary><c>Task-N</c>, N increasing across the process, as asyncio's counter.</summary>
     public static string NextName() => "Task-" + Interlocked.Increment(ref s_lastId).ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -92,6 +90,23 @@ internal class LoopTaskState
     public static LoopTaskState GetOrAdd(Task task) => s_states.GetValue(task, static _ => new LoopTaskState(null));
 
     protected static void Register(Task task, LoopTaskState state) => s_states.Add(task, state);
+
+    /// <summary>The task the body returned, while it runs: where a dump starts to follow what the task awaits.</summary>
+    public virtual Task? Body => null;
+
+    /// <summary>When the task was created, on its loop's clock.</summary>
+    public virtual TimeSpan CreatedAt => TimeSpan.Zero;
+
+    /// <summary>Where the task was created; captured in debug mode only.</summary>
+    public virtual string? CreationStack => null;
+
+    private int _failureReported;
+
+    /// <summary>True the first time only: an unobserved failure is reported once, whichever path sees it first.</summary>
+    public bool TryMarkFailureReported() => Interlocked.Exchange(ref _failureReported, 1) == 0;
+
+    /// <summary>How a task dump shows an await of this task.</summary>
+    public virtual string DescribeAwait() => GetType().Name.Split('`')[0].Replace("State", string.Empty);
 
     /// <summary>Requests cancellation; false when the task is done or cannot be cancelled by the library.</summary>
     public virtual bool RequestCancel() => false;

@@ -28,17 +28,19 @@ public class AllocationTests
             }
         }, null);
 
-        BurstOnLoop();
-        test.RunUntilIdle();
-        BurstOnLoop();
-        test.RunUntilIdle();
+        // Warm-up: the pools grow to the burst (the inbox also keeps some nodes for other threads).
+        for (int round = 0; round < 3; round++)
+        {
+            BurstOnLoop();
+            test.RunUntilIdle();
+        }
 
         BurstOnLoop();
         long before = GC.GetAllocatedBytesForCurrentThread();
         test.RunUntilIdle();
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
-        counter.Value.ShouldBe(3 * Burst);
+        counter.Value.ShouldBe(4 * Burst);
         allocated.ShouldBe(0);
     });
 
