@@ -8,6 +8,7 @@ using Xunit;
 
 namespace Scheduler.Tests;
 
+[Collection(MeterCollection.Name)]
 public class MetricsTests
 {
     [Fact]

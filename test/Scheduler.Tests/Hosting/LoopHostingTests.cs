@@ -13,7 +13,18 @@ using Xunit;
 
 namespace Scheduler.Tests.Hosting;
 
+/// <summary>
+/// Runs the host tests on their own, after the parallel ones: a host starts several threads of its own, and the
+/// suite's timing-sensitive tests (stall watchdog, allocation counts) should not share the two cores with them.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class HostingCollection
+{
+    public const string Name = "Hosting";
+}
+
 /// <summary>Scheduler.Hosting in a real <see cref="IHost"/>, built, started and stopped in the test.</summary>
+[Collection(HostingCollection.Name)]
 public class LoopHostingTests
 {
     private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(10);

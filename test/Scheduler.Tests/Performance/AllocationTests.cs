@@ -9,6 +9,7 @@ namespace Scheduler.Tests;
 /// <summary>
 /// The hot paths allocate nothing in steady state. These count bytes, not time: a regression fails CI on any machine.
 /// </summary>
+[Collection(MeterCollection.Name)]
 public class AllocationTests
 {
     private const int Burst = 10_000;
