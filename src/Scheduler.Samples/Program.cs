@@ -16,6 +16,8 @@ internal static class Program
         ("legacy-main", "static int Main => AsyncIO.Run(() => MainAsync(args))", LegacyMainSample.Run),
         ("task-factory", "TPL code (TaskFactory, ContinueWith, await) on a LoopThread", TaskFactorySample.Run),
         ("producer-consumer", "asyncio.Queue with workers, join, then cancel", ProducerConsumerSample.Run),
+        ("cancellation", "hot tasks, task.Cancel(), tokens, Timeout, TaskGroup: where C# differs from asyncio", CancellationSample.Run),
+        ("virtual-time", "FakeTimeProvider with LoopOptions.AutoAdvance: an hour of timers at once", VirtualTimeSample.Run),
     ];
 
     private static int Main(string[] args)
@@ -37,7 +39,7 @@ internal static class Program
             Console.Error.WriteLine($"Unknown sample '{args[0]}'. The samples are:");
             foreach ((string name, string description, _) in s_samples)
             {
-                Console.Error.WriteLine($"  {name,-14} {description}");
+                Console.Error.WriteLine($"  {name,-17} {description}");
             }
 
             return 2;
