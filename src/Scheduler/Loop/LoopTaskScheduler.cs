@@ -427,11 +427,20 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
         }
     }
 
-    private static string Describe(object what, object? state) => what switch
+    private static string Describe(object what, object? state)
     {
-        Task task => $"<Task {task.GetName()}>",
-        SendOrPostCallback posted => $"<Post {LoopCallback.Describe(state as Delegate ?? posted)}>",
-        Delegate callback => $"<LoopHandle {LoopCallback.Describe(callback)}>",
-        _ => what.ToString() ?? "?",
-    };
+        // The code a continuation resumes says more than the runtime's or the library's own delegate that carries it.
+        if (TaskDump.DescribeCode(state) is { } code)
+        {
+            return code;
+        }
+
+        return what switch
+        {
+            Task task => $"<Task {task.GetName()}>",
+            SendOrPostCallback posted => $"<Post {LoopCallback.Describe(state as Delegate ?? posted)}>",
+            Delegate callback => $"<LoopHandle {LoopCallback.Describe(callback)}>",
+            _ => what.ToString() ?? "?",
+        };
+    }
 }
