@@ -89,15 +89,15 @@ public sealed partial class LoopTaskScheduler
             throw new ArgumentNullException(nameof(callback));
         }
 
-        ThrowIfClosed();
-        bool onLoop = IsOnLoopThread;
-        if (!threadSafe && !onLoop)
+        if (!IsOnLoopThread)
         {
-            CheckThread(nameof(CallSoon));
-        }
+            // A running loop cannot be closed: only calls from elsewhere need the check.
+            ThrowIfClosed();
+            if (!threadSafe)
+            {
+                CheckThread(nameof(CallSoon));
+            }
 
-        if (!onLoop)
-        {
             return _inbox.AddCallback(this, callback, state, LoopTaskState.CaptureForFork(), out LoopHandle posted)
                 ? posted
                 : throw new InvalidOperationException(ClosedMessage);
@@ -170,7 +170,7 @@ public sealed partial class LoopTaskScheduler
         LoopCallback node = onLoop && _callbackPoolCount > 0 ? _callbackPool[--_callbackPoolCount] : new LoopCallback();
         node.Callback = callback;
         node.State = state;
-        node.Context = LoopTaskState.CaptureForFork();
+        node.Context = onLoop ? CaptureOnLoop() : LoopTaskState.CaptureForFork();
         node.Loop = this;
         return node;
     }
@@ -249,14 +249,13 @@ public sealed partial class LoopTaskScheduler
     /// </summary>
     internal bool PostThreadSafe(SendOrPostCallback callback, object? state)
     {
-        var item = new WorkItem(callback, state, LoopTaskState.CaptureForFork());
         if (IsOnLoopThread)
         {
-            _ready.Enqueue(in item);
+            _ready.Enqueue(new WorkItem(callback, state, CaptureOnLoop()));
             return true;
         }
 
-        return _inbox.Add(in item);
+        return _inbox.Add(new WorkItem(callback, state, LoopTaskState.CaptureForFork()));
     }
 
     private void RunPosted(in WorkItem item)
