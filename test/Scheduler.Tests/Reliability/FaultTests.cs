@@ -222,6 +222,25 @@ public class FaultTests
         test.Log.ToString().ShouldContain("TimeZoneNotFoundException: callback 0 fails");
     });
 
+    /// <summary>
+    /// A hostile exception, whose <c>Message</c> throws, through the default handler: it must still not stop the loop
+    /// (the default handler "never throws"), and the callbacks queued behind still run.
+    /// </summary>
+    [Fact]
+    public void CallSoon_ThrowsAnExceptionWhoseMessageThrows_DefaultHandlerSurvivesAndTheLoopKeepsRunning() => Guard.Run(() =>
+    {
+        using var test = new TestLoop();
+        var order = new List<string>();
+        test.Loop.CallSoon(() => throw new HostileException());
+        test.Loop.CallSoon(() => order.Add("queued behind"));
+
+        Exception? escaped = Record.Exception(test.RunUntilIdle);
+
+        escaped.ShouldBeNull("the default exception handler threw, and that escaped the loop's run");
+        order.ShouldBe(["queued behind"]);
+        test.Log.ToString().ShouldContain(nameof(HostileException));
+    });
+
     [Fact]
     public void ExceptionHandler_ThrowsAndTheLogThrowsToo_LoopKeepsRunning() => Guard.Run(() =>
     {
@@ -265,8 +284,7 @@ public class FaultTests
         Exception? escaped = Record.Exception(() => loop.RunUntilComplete(work.Done));
 
         clock.Armed = false;
-        escaped.ShouldBeNull(
-            $"the clock's failure escaped RunUntilComplete after {clock.Failures} failure(s) instead of going to the exception handler, from:{Environment.NewLine}{escaped?.StackTrace}");
+        escaped.ShouldBeNull($"the clock's failure escaped RunUntilComplete after {clock.Failures} failure(s) instead of going to the exception handler");
         work.Verify();
         reported.Count.ShouldBe(clock.Failures);
         reported.ShouldAllBe(e => e is ClockFailureException);
@@ -395,6 +413,12 @@ public class FaultTests
                 _done.SetResult();
             }
         }
+    }
+
+    /// <summary>An exception that cannot be described: its message throws.</summary>
+    private sealed class HostileException : Exception
+    {
+        public override string Message => throw new InvalidOperationException("the message of a hostile exception throws");
     }
 
     private sealed class ThrowingWriter : StringWriter

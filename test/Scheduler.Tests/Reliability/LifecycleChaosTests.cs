@@ -240,6 +240,92 @@ public class LifecycleChaosTests
             runs.Sum().ShouldBe(ran);
         }));
 
+    /// <summary>
+    /// <c>Dispose</c> from another thread while the owner runs the loop again and again (one iteration per run): each
+    /// attempt must either throw (the loop runs) or close a loop that then refuses to run. Never both: a run on a closed
+    /// loop, racing with <c>Close</c> clearing the ready queue under it.
+    /// </summary>
+    [Fact]
+    public void Dispose_FromAnotherThreadAsRunsStart_NeverClosesALoopThatRuns() => Guard.Run(() =>
+    {
+        // Each round is one race; the first violation ends the test. Stopping there matters: once a run and a Close
+        // overlap, Close clears the ready queue under the running loop, and a Debug.Assert hit there ends the process.
+        const int Rounds = 3_000;
+        int ranOnClosedLoop = 0;
+        int ranAfterDisposeReturned = 0;
+        int firstSeed = 0;
+        int seeds = 0;
+        var reported = new List<string>();
+        for (int seed = 1; seed <= Rounds && firstSeed == 0; seed++)
+        {
+            seeds++;
+            var loop = new LoopTaskScheduler(new LoopOptions { Log = new StringWriter() });
+            loop.SetExceptionHandler((_, context) =>
+            {
+                lock (reported)
+                {
+                    reported.Add(context.ToString());
+                }
+            });
+            int disposed = 0;
+            int spin = new Random(seed).Next(2_000);
+            Thread closer = OtherThread.Start(() =>
+            {
+                Thread.SpinWait(spin);
+                while (true)
+                {
+                    try
+                    {
+                        loop.Dispose();
+                        Volatile.Write(ref disposed, 1);
+                        return;
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        // Running: try again.
+                    }
+                }
+            });
+
+            while (true)
+            {
+                try
+                {
+                    loop.CallSoon(() =>
+                    {
+                        if (loop.IsClosed)
+                        {
+                            Interlocked.Increment(ref ranOnClosedLoop);
+                        }
+
+                        if (Volatile.Read(ref disposed) == 1)
+                        {
+                            Interlocked.Increment(ref ranAfterDisposeReturned);
+                        }
+                    });
+                    loop.Stop();
+                    loop.RunForever();
+                }
+                catch (InvalidOperationException exception) when (exception.Message.Contains("closed", StringComparison.Ordinal))
+                {
+                    break;
+                }
+            }
+
+            closer.Join();
+            if (ranOnClosedLoop > 0 || ranAfterDisposeReturned > 0 || reported.Count > 0)
+            {
+                firstSeed = seed;
+            }
+        }
+
+        string summary = $"round {seeds} (spin seed {firstSeed}) of {Rounds}: {ranOnClosedLoop} callback(s) ran in a run of a closed loop, {ranAfterDisposeReturned} after " +
+            $"Dispose had returned, {reported.Count} failure(s) reported{(reported.Count > 0 ? ", first: " + reported[0] : string.Empty)}";
+        ranOnClosedLoop.ShouldBe(0, summary);
+        ranAfterDisposeReturned.ShouldBe(0, summary);
+        reported.ShouldBeEmpty(summary);
+    });
+
     [Fact]
     public void CloseAndDispose_FromInsideACallback_ThrowAndChangeNothing() => Guard.Run(() =>
     {

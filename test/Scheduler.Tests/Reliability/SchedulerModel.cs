@@ -24,6 +24,9 @@ internal enum ModelOpKind
 
     /// <summary><c>await AsyncIO.Sleep(Value ms)</c>, then records the wake-up; in task bodies only.</summary>
     Sleep,
+
+    /// <summary><c>task.Cancel()</c> of task number <c>Value % tasks so far</c> (main is number 0).</summary>
+    CancelTask,
 }
 
 /// <summary>
@@ -57,6 +60,7 @@ internal sealed class ModelOp(ModelOpKind kind, int value, ModelOp[] body)
         ModelOpKind.Soon => $"{Label}:Soon{Print(Body)}",
         ModelOpKind.Later => $"{Label}:Later({Value}ms){Print(Body)}",
         ModelOpKind.Cancel => $"Cancel(#{Value})",
+        ModelOpKind.CancelTask => $"CancelTask(#{Value})",
         ModelOpKind.Spawn => $"{Label}:Task{Print(Body)}",
         ModelOpKind.Sleep => $"{Label}:Sleep({Value}ms)",
         _ => "?",
@@ -107,10 +111,16 @@ internal sealed class ModelProgram
 /// began, skipping cancelled ones; what they schedule runs in a later iteration. An idle loop jumps to its earliest timer.
 /// Timers and sleeps share one scheduling sequence. A task's first step is a ready entry; a sleep's wake-up runs the rest
 /// of the task as the timer's own callback (the library resumes the awaiting method inline from the timer).
+/// <para>Task cancellation, as asyncio's: a task cancelled before its first step never runs; otherwise the request is
+/// delivered by a callback queued at <c>Cancel</c>, which ends the sleep the task waits in (its timer is cancelled and
+/// the task resumes, throwing, from a callback queued then). A request still undelivered when the task resumes from a
+/// sleep, or starts a new one, throws there at once; a body that ends with one undelivered ends cancelled. The trace
+/// ends with each task's final status.</para>
 /// </summary>
 internal sealed class SchedulerModel
 {
     private readonly Queue<Entry> _ready = new();
+    private readonly List<ModelTask> _tasks = [];
     private readonly List<Entry> _timers = [];
     private readonly List<Entry> _handles = [];
     private readonly List<string> _trace = [];
@@ -122,6 +132,11 @@ internal sealed class SchedulerModel
         var model = new SchedulerModel();
         model.Spawn(program.Main, null);
         model.RunToCompletion();
+        foreach (ModelTask task in model._tasks)
+        {
+            model._trace.Add($"{task.Name}:{(task.Canceled ? "Canceled" : "RanToCompletion")}");
+        }
+
         return model._trace;
     }
 
@@ -178,35 +193,102 @@ internal sealed class SchedulerModel
     }
 
     /// <summary>A task: its first step is queued like a <c>CallSoon</c>; <paramref name="op"/> is null for main.</summary>
-    private void Spawn(ModelOp[] body, ModelOp? op) => CallSoon(() =>
+    private void Spawn(ModelOp[] body, ModelOp? op)
     {
-        if (op is not null)
+        var task = new ModelTask(op?.Label ?? "main", body);
+        _tasks.Add(task);
+        CallSoon(() =>
         {
-            Record(op);
-        }
+            if (task.Requested)
+            {
+                // Cancelled before its first step: the body never runs.
+                End(task, canceled: true);
+                return;
+            }
 
-        Step(body, 0);
-    });
+            task.Started = true;
+            if (op is not null)
+            {
+                Record(op);
+            }
+
+            Step(task, 0);
+        });
+    }
 
     /// <summary>Runs a task body from <paramref name="start"/> until it sleeps or ends.</summary>
-    private void Step(ModelOp[] body, int start)
+    private void Step(ModelTask task, int start)
     {
-        for (int i = start; i < body.Length; i++)
+        for (int i = start; i < task.Body.Length; i++)
         {
-            ModelOp op = body[i];
+            ModelOp op = task.Body[i];
             if (op.Kind == ModelOpKind.Sleep)
             {
-                int next = i + 1;
-                CallLater(op.Value, () =>
+                if (task.Pending)
                 {
+                    // A request not yet delivered is thrown by the next sleep as it starts.
+                    task.Pending = false;
+                    End(task, canceled: true);
+                    return;
+                }
+
+                int next = i + 1;
+                task.Wait = CallLater(op.Value, () =>
+                {
+                    task.Wait = null;
+                    if (task.Pending)
+                    {
+                        // Woken by its timer with a request still undelivered: the sleep throws it.
+                        task.Pending = false;
+                        End(task, canceled: true);
+                        return;
+                    }
+
                     Record(op);
-                    Step(body, next);
+                    Step(task, next);
                 });
                 return;
             }
 
             Execute(op);
         }
+
+        // A body that returns with its cancellation undelivered ends cancelled (asyncio's test_cancel_at_end).
+        End(task, canceled: task.Pending);
+    }
+
+    private void CancelTask(ModelTask task)
+    {
+        if (task.Done)
+        {
+            return;
+        }
+
+        task.Requested = true;
+        task.Pending = true;
+        if (task.Started)
+        {
+            CallSoon(() =>
+            {
+                if (task.Done || !task.Pending || task.Wait is not { } wait)
+                {
+                    return;
+                }
+
+                // Delivered: the sleep's timer is cancelled, and the task resumes, throwing, from a callback queued now.
+                task.Pending = false;
+                wait.Cancelled = true;
+                _timers.Remove(wait);
+                task.Wait = null;
+                CallSoon(() => End(task, canceled: true));
+            });
+        }
+    }
+
+    private static void End(ModelTask task, bool canceled)
+    {
+        task.Done = true;
+        task.Canceled = canceled;
     }
 
     /// <summary>Runs a callback body: no sleeps there.</summary>
@@ -252,9 +334,34 @@ internal sealed class SchedulerModel
             case ModelOpKind.Spawn:
                 Spawn(op.Body, op);
                 break;
+            case ModelOpKind.CancelTask:
+                CancelTask(_tasks[op.Value % _tasks.Count]);
+                break;
             default:
                 throw new InvalidOperationException($"{op} outside a task body");
         }
+    }
+
+    private sealed class ModelTask(string name, ModelOp[] body)
+    {
+        public string Name { get; } = name;
+
+        public ModelOp[] Body { get; } = body;
+
+        public bool Started { get; set; }
+
+        public bool Done { get; set; }
+
+        public bool Canceled { get; set; }
+
+        /// <summary>Cancellation was requested (a task not started yet then never starts).</summary>
+        public bool Requested { get; set; }
+
+        /// <summary>A request no await has taken yet.</summary>
+        public bool Pending { get; set; }
+
+        /// <summary>The timer of the sleep the task waits in.</summary>
+        public Entry? Wait { get; set; }
     }
 
     private sealed class Entry(Action run)
@@ -277,7 +384,7 @@ internal sealed class LoopProgramRunner
     private readonly LoopTaskScheduler _loop;
     private readonly List<string> _trace = [];
     private readonly List<Action> _handles = [];
-    private readonly List<Task> _tasks = [];
+    private readonly List<(string Name, Task Task)> _tasks = [];
     private readonly List<string> _errors = [];
     private readonly TimeSpan _start;
 
@@ -325,9 +432,9 @@ internal sealed class LoopProgramRunner
             runner._errors.Add($"ran after the program's horizon: {string.Join(" ", runner._trace.Skip(traced))}");
         }
 
-        foreach (Task task in runner._tasks.Where(t => t.Status != TaskStatus.RanToCompletion))
+        foreach ((string name, Task task) in runner._tasks)
         {
-            runner._errors.Add($"task {task.GetName()} ended {task.Status}: {task.Exception?.InnerException}");
+            runner._trace.Add($"{name}:{task.Status}");
         }
 
         return (runner._trace, runner._errors);
@@ -335,7 +442,7 @@ internal sealed class LoopProgramRunner
 
     private void Record(ModelOp op) => _trace.Add($"{op.Label}@{(_loop.Time() - _start).Ticks / TimeSpan.TicksPerMillisecond}");
 
-    private void Spawn(ModelOp[] body, ModelOp? op) => _tasks.Add(_loop.CreateTask(async () =>
+    private void Spawn(ModelOp[] body, ModelOp? op) => _tasks.Add((op?.Label ?? "main", _loop.CreateTask(async () =>
     {
         if (op is not null)
         {
@@ -354,7 +461,7 @@ internal sealed class LoopProgramRunner
                 Execute(step);
             }
         }
-    }));
+    })));
 
     private void Execute(ModelOp op)
     {
@@ -385,6 +492,9 @@ internal sealed class LoopProgramRunner
                 break;
             case ModelOpKind.Spawn:
                 Spawn(op.Body, op);
+                break;
+            case ModelOpKind.CancelTask:
+                _tasks[op.Value % _tasks.Count].Task.Cancel();
                 break;
             default:
                 throw new InvalidOperationException($"{op} outside a task body");
