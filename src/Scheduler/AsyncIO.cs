@@ -225,6 +225,13 @@ public static class AsyncIO
     /// <exception cref="InvalidOperationException">The loop is closed.</exception>
     public static Task<T> RunCoroutineThreadSafe<T>(Func<Task<T>> body, LoopTaskScheduler loop) => LoopExtensions.RunCoroutineThreadSafe(body, loop);
 
+    /// <summary>
+    /// Writes the running loop's pending tasks and what each awaits (see <see cref="LoopTaskScheduler.DumpTasks"/>) to
+    /// <paramref name="writer"/>, or to <see cref="Console.Out"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No loop runs on this thread.</exception>
+    public static void DumpTasks(System.IO.TextWriter? writer = null) => GetRunningLoop().DumpTasks(writer ?? Console.Out);
+
     /// <summary>The loop task whose code is running (followed across awaits), or null outside any task.
     /// <para>Equivalent to asyncio's <c>asyncio.current_task()</c>.</para></summary>
     public static Task? CurrentTask() => LoopTaskState.Current?.Task;

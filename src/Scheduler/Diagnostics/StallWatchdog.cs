@@ -81,6 +81,7 @@ internal sealed class StallWatchdog
               "needs this loop, it never finishes: await it instead."
             : $"The event loop has been blocked for {held.TotalSeconds:F3} seconds by {running}; nothing else runs on the loop meanwhile. " +
               "Move blocking or CPU-heavy work off the loop (RunInExecutor, AsyncIO.ToThread).";
+        LoopMetrics.Stalls.Add(1, LoopMetrics.Tag(_loop));
         _loop.CallExceptionHandler(new LoopExceptionContext(message) { Exception = new LoopStallException(message, held, _loop.InSyncWait) });
     }
 }

@@ -8,6 +8,9 @@ public sealed partial class LoopTaskScheduler
     /// <summary>Nodes kept for reuse beyond this are left to the GC, so a huge burst does not pin memory forever.</summary>
     private const int MaxPooledCallbacks = 65536;
 
+    /// <summary>In debug mode, a timer this far away is logged: it is more often a unit mistake than a plan.</summary>
+    private static readonly TimeSpan s_hugeDelay = TimeSpan.FromDays(1);
+
     private static readonly ContextCallback s_invokeNode = static state => ((LoopCallback)state!).Invoke();
     private static readonly ContextCallback s_invokePosted = static state => ((LoopTaskScheduler)state!).InvokeCurrentPost();
 
@@ -86,15 +89,15 @@ public sealed partial class LoopTaskScheduler
             throw new ArgumentNullException(nameof(callback));
         }
 
-        ThrowIfClosed();
-        bool onLoop = IsOnLoopThread;
-        if (!threadSafe && !onLoop)
+        if (!IsOnLoopThread)
         {
-            CheckThread(nameof(CallSoon));
-        }
+            // A running loop cannot be closed: only calls from elsewhere need the check.
+            ThrowIfClosed();
+            if (!threadSafe)
+            {
+                CheckThread(nameof(CallSoon));
+            }
 
-        if (!onLoop)
-        {
             return _inbox.AddCallback(this, callback, state, LoopTaskState.CaptureForFork(), out LoopHandle posted)
                 ? posted
                 : throw new InvalidOperationException(ClosedMessage);
@@ -153,6 +156,11 @@ public sealed partial class LoopTaskScheduler
         node.When = when;
         node.Sequence = ++_timerSequence;
         _timers.Push(node);
+        if (Debug && captureContext && when - NowTicks() >= s_hugeDelay.Ticks)
+        {
+            WriteLog($"{member} was given a delay of {new TimeSpan(when - NowTicks())} for {LoopCallback.Describe(callback)}: if that is not meant, check the unit (seconds, not milliseconds).");
+        }
+
         return new LoopTimerHandle(node);
     }
 
@@ -162,7 +170,7 @@ public sealed partial class LoopTaskScheduler
         LoopCallback node = onLoop && _callbackPoolCount > 0 ? _callbackPool[--_callbackPoolCount] : new LoopCallback();
         node.Callback = callback;
         node.State = state;
-        node.Context = LoopTaskState.CaptureForFork();
+        node.Context = onLoop ? CaptureOnLoop() : LoopTaskState.CaptureForFork();
         node.Loop = this;
         return node;
     }
@@ -210,6 +218,11 @@ public sealed partial class LoopTaskScheduler
             return;
         }
 
+        if (node.IsTimer)
+        {
+            RecordLag(node);
+        }
+
         try
         {
             RunInContext(node.Context, s_invokeNode, node);
@@ -236,14 +249,13 @@ public sealed partial class LoopTaskScheduler
     /// </summary>
     internal bool PostThreadSafe(SendOrPostCallback callback, object? state)
     {
-        var item = new WorkItem(callback, state, LoopTaskState.CaptureForFork());
         if (IsOnLoopThread)
         {
-            _ready.Enqueue(in item);
+            _ready.Enqueue(new WorkItem(callback, state, CaptureOnLoop()));
             return true;
         }
 
-        return _inbox.Add(in item);
+        return _inbox.Add(new WorkItem(callback, state, LoopTaskState.CaptureForFork()));
     }
 
     private void RunPosted(in WorkItem item)

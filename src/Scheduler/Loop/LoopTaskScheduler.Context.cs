@@ -4,6 +4,26 @@ namespace Scheduler;
 
 public sealed partial class LoopTaskScheduler
 {
+    /// <summary>The last context captured on the loop thread for scheduled work, and what it became without the task.</summary>
+    private ExecutionContext? _captureSource;
+    private ExecutionContext? _captureResult;
+
+    /// <summary>
+    /// <see cref="LoopTaskState.CaptureForFork()"/> on the loop thread, remembering the last answer: a burst of
+    /// scheduling from one step captures the same context each time.
+    /// </summary>
+    private ExecutionContext? CaptureOnLoop()
+    {
+        ExecutionContext? captured = ExecutionContext.Capture();
+        if (!ReferenceEquals(captured, _captureSource))
+        {
+            _captureResult = LoopTaskState.CaptureForFork(captured);
+            _captureSource = captured;
+        }
+
+        return _captureResult;
+    }
+
     /// <summary>
     /// Runs <paramref name="callback"/>(<paramref name="state"/>) in <paramref name="context"/>, the context captured when
     /// the work was scheduled, and leaves the loop thread's contexts as they were.

@@ -62,6 +62,12 @@ public sealed partial class LoopTaskScheduler
             throw new ArgumentNullException(nameof(context));
         }
 
-        WriteLog(context.ToString());
+        string text = context.ToString();
+        if (context.Task is { } task && LoopTaskState.TryGet(task, out LoopTaskState? state) && state?.CreationStack is { } created)
+        {
+            text += "\ntask created at:\n" + created;
+        }
+
+        WriteLog(text);
     }
 }

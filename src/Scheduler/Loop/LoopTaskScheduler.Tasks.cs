@@ -106,8 +106,41 @@ public sealed partial class LoopTaskScheduler
     }
 
     /// <summary>On close, each task still pending can never finish: say so, as asyncio does when it collects one.</summary>
+    /// <summary>Failed tasks whose exception may still go unobserved; weak, so that collecting them reports them instead.</summary>
+    private readonly List<WeakReference<LoopTaskState>> _failedTasks = [];
+
+    internal void WatchFailure(LoopTaskState task)
+    {
+        lock (_failedTasks)
+        {
+            // A long-lived loop with many failures: forget the collected ones now and then.
+            if (_failedTasks.Count >= 1024 && (_failedTasks.Count & 1023) == 0)
+            {
+                _failedTasks.RemoveAll(static reference => !reference.TryGetTarget(out _));
+            }
+
+            _failedTasks.Add(new WeakReference<LoopTaskState>(task));
+        }
+    }
+
     private void ReportTasksAtClose()
     {
+        var failed = new List<LoopTaskState>();
+        lock (_failedTasks)
+        {
+            foreach (WeakReference<LoopTaskState> reference in _failedTasks)
+            {
+                if (reference.TryGetTarget(out LoopTaskState? task))
+                {
+                    failed.Add(task);
+                }
+            }
+
+            _failedTasks.Clear();
+        }
+
+        UnobservedFailures.ReportAtClose(this, failed);
+
         foreach (Task task in PendingTasks())
         {
             CallExceptionHandler(new LoopExceptionContext("Task was destroyed but it is pending!") { Task = task });

@@ -69,6 +69,7 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
         }
 
         SynchronizationContext = new LoopSynchronizationContext(this, notifyWaits: _watchdog is not null);
+        LoopMetrics.Register(this);
     }
 
     private static readonly LoopOptions s_defaultOptions = new();
@@ -157,11 +158,7 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
                     break;
                 }
 
-                for (int remaining = _ready.Count; remaining > 0; remaining--)
-                {
-                    WorkItem item = _ready.Dequeue();
-                    RunItem(in item);
-                }
+                RunReady();
             }
         }
         finally
@@ -205,6 +202,7 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
         _wakeTimer?.Dispose();
         _wakeTimer = null;
         _executorIdle = null;
+        LoopMetrics.Unregister(this);
         ReportTasksAtClose();
     }
 
@@ -293,11 +291,20 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
             MoveDueTimers(NowTicks());
         }
 
-        for (int remaining = _ready.Count; remaining > 0; remaining--)
+        RunReady();
+    }
+
+    /// <summary>Runs exactly the items ready now; what they schedule waits for the next iteration.</summary>
+    private void RunReady()
+    {
+        int ready = _ready.Count;
+        for (int remaining = ready; remaining > 0; remaining--)
         {
             WorkItem item = _ready.Dequeue();
             RunItem(in item);
         }
+
+        CountRun(ready);
     }
 
     private void WaitForWork()
@@ -402,6 +409,7 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
         TimeSpan elapsed = TimeSpan.FromTicks((Stopwatch.GetTimestamp() - started) * TimeSpan.TicksPerSecond / Stopwatch.Frequency);
         if (elapsed >= SlowCallbackDuration)
         {
+            LoopMetrics.SlowCallbacks.Add(1, LoopMetrics.Tag(this));
             WriteLog($"Executing {Describe(what, state)} took {elapsed.TotalSeconds:F3} seconds");
         }
     }
@@ -419,11 +427,20 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
         }
     }
 
-    private static string Describe(object what, object? state) => what switch
+    private static string Describe(object what, object? state)
     {
-        Task task => $"<Task {task.GetName()}>",
-        SendOrPostCallback posted => $"<Post {LoopCallback.Describe(state as Delegate ?? posted)}>",
-        Delegate callback => $"<LoopHandle {LoopCallback.Describe(callback)}>",
-        _ => what.ToString() ?? "?",
-    };
+        // The code a continuation resumes says more than the runtime's or the library's own delegate that carries it.
+        if (TaskDump.DescribeCode(state) is { } code)
+        {
+            return code;
+        }
+
+        return what switch
+        {
+            Task task => $"<Task {task.GetName()}>",
+            SendOrPostCallback posted => $"<Post {LoopCallback.Describe(state as Delegate ?? posted)}>",
+            Delegate callback => $"<LoopHandle {LoopCallback.Describe(callback)}>",
+            _ => what.ToString() ?? "?",
+        };
+    }
 }

@@ -36,9 +36,19 @@ public readonly struct LoopTimerHandle : IEquatable<LoopTimerHandle>
     /// </summary>
     public void Cancel()
     {
-        if (_node is { } node && node.Version == _version)
+        if (_node is not { } node)
+        {
+            return;
+        }
+
+        if (node.Version == _version)
         {
             node.Loop!.CancelCallback(node);
+        }
+        else if (node.Loop is { Debug: true } loop)
+        {
+            // A cancel that comes too late usually means the code believes it stopped something that already happened.
+            loop.WriteLog($"LoopTimerHandle.Cancel() was called on a timer that had already fired (due at {When}): it did nothing.");
         }
     }
 

@@ -22,9 +22,9 @@ namespace Scheduler;
 public class LoopQueue<T> : IAsyncEnumerable<T>
 {
     private readonly QueueStorage<T> _items;
-    private readonly WaiterQueue<T> _getters = new();
-    private readonly WaiterQueue<VoidResult> _putters = new();
-    private readonly WaiterQueue<VoidResult> _joiners = new();
+    private readonly WaiterQueue<T> _getters = new("LoopQueue.GetAsync");
+    private readonly WaiterQueue<VoidResult> _putters = new("LoopQueue.PutAsync");
+    private readonly WaiterQueue<VoidResult> _joiners = new("LoopQueue.JoinAsync");
     private LoopBinding _binding;
     private int _unfinished;
     private bool _shutDown;

@@ -14,7 +14,7 @@ namespace Scheduler;
 /// </remarks>
 public sealed class LoopBarrier
 {
-    private readonly WaiterQueue<int> _waiters = new();
+    private readonly WaiterQueue<int> _waiters = new("LoopBarrier.WaitAsync");
     private LoopBinding _binding;
 
     /// <summary>Creates a barrier for <paramref name="parties"/> tasks.</summary>

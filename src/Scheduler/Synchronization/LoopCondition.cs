@@ -14,7 +14,7 @@ namespace Scheduler;
 /// </remarks>
 public sealed class LoopCondition
 {
-    private readonly WaiterQueue<VoidResult> _waiters = new();
+    private readonly WaiterQueue<VoidResult> _waiters = new("LoopCondition.WaitAsync");
     private LoopBinding _binding;
 
     /// <summary>Creates a condition over <paramref name="lock"/>, or over a new lock.</summary>

@@ -12,7 +12,7 @@ namespace Scheduler;
 /// </remarks>
 public sealed class LoopEvent
 {
-    private readonly WaiterQueue<VoidResult> _waiters = new();
+    private readonly WaiterQueue<VoidResult> _waiters = new("LoopEvent.WaitAsync");
     private LoopBinding _binding;
     private bool _set;
 

@@ -14,7 +14,7 @@ namespace Scheduler;
 /// </remarks>
 public sealed class LoopLock
 {
-    private readonly WaiterQueue<VoidResult> _waiters = new();
+    private readonly WaiterQueue<VoidResult> _waiters = new("LoopLock.AcquireAsync");
     private LoopBinding _binding;
     private bool _locked;
 

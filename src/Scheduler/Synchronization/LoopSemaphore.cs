@@ -13,7 +13,7 @@ namespace Scheduler;
 /// </remarks>
 public class LoopSemaphore
 {
-    private readonly WaiterQueue<VoidResult> _waiters = new();
+    private readonly WaiterQueue<VoidResult> _waiters = new("LoopSemaphore.AcquireAsync");
     private LoopBinding _binding;
     private int _value;
 

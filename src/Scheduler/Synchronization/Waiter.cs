@@ -28,6 +28,10 @@ internal sealed class Waiter<T> : LoopPromise<T>
     /// <summary>What a blocked put carries into the queue once there is room.</summary>
     public object? Payload;
 
+    public override string Describe() => Queue.Operation;
+
+    public override string Operation => Queue.Operation;
+
     /// <summary>Links the waiter at the end of its queue and starts watching cancellation.</summary>
     public void Begin(object? payload, CancellationToken token)
     {

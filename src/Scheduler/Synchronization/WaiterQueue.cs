@@ -21,6 +21,15 @@ internal sealed class WaiterQueue<T>
     private readonly Waiter<T>?[] _pool = new Waiter<T>?[MaxPooled];
     private int _pooled;
     private Waiter<T>? _head;
+
+    /// <summary>Creates a queue of waiters for the operation <paramref name="operation"/> names (for task dumps).</summary>
+    public WaiterQueue(string operation)
+    {
+        Operation = operation;
+    }
+
+    /// <summary>The operation its waiters are suspended in, as task dumps show it.</summary>
+    public string Operation { get; }
     private Waiter<T>? _tail;
 
     /// <summary>

@@ -41,6 +41,9 @@ internal sealed class GatherState<TChild, TResult> : LoopOperation<TResult>
         AttachToCurrentTask();
     }
 
+    public override string DescribeAwait() =>
+        $"{(_settled ? "AsyncIO.GatherSettled" : "AsyncIO.Gather")}({string.Join(", ", Array.ConvertAll(_children, static c => c.GetName()))})";
+
     /// <summary>
     /// asyncio's <c>gather(...).cancel()</c>: requests every child's cancellation, then ends cancelled once they are
     /// done. Two kinds of children are not waited for: plain tasks the library cannot cancel, and loop tasks whose

@@ -15,7 +15,7 @@ namespace Scheduler;
 /// task that awaits it is told (<see cref="LoopTaskState.BeginWait"/>), so a <c>task.Cancel()</c> ends the wait.
 /// </remarks>
 /// <typeparam name="T">The result type; <see cref="VoidResult"/> for a plain <see cref="ValueTask"/>.</typeparam>
-internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, ICancellableWait
+internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, ICancellableWait, IDescribedWait
 {
     private static readonly Action<object?> s_runContinuation = static state => ((LoopPromise<T>)state!).InvokeContinuation();
     private static readonly Action<object?> s_tokenCancelled = static state =>
@@ -44,8 +44,17 @@ internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, 
         Loop = loop;
     }
 
+    /// <summary>What this wait is, for task dumps (<c>AsyncIO.Sleep until …</c>, <c>LoopLock.AcquireAsync</c>).</summary>
+    public abstract string Describe();
+
+    /// <inheritdoc cref="IDescribedWait.Operation"/>
+    public abstract string Operation { get; }
+
     /// <summary>The loop the promise belongs to.</summary>
     public LoopTaskScheduler Loop { get; }
+
+    /// <summary>What the promise resumed last (an async method's state machine box), for the stall watchdog's report.</summary>
+    public object? LastResumed { get; private set; }
 
     /// <summary>Whether this use of the promise has completed.</summary>
     public bool IsCompleted => _completed;
@@ -161,6 +170,7 @@ internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, 
         _continuationState = null;
         _continuationContext = null;
         _continuationExecutionContext = null;
+        LastResumed = state;
         if (context is not null)
         {
             context.Post(static s => { var (c, st) = ((Action<object?>, object?))s!; c(st); }, (continuation, state));
@@ -251,4 +261,17 @@ internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, 
             throw new InvalidOperationException("This ValueTask was already awaited: a ValueTask of the loop can be awaited once.");
         }
     }
+}
+
+/// <summary>A wait a task dump can name.</summary>
+internal interface IDescribedWait
+{
+    /// <summary>What the wait is: <c>AsyncIO.Sleep until …</c>, <c>LoopLock.AcquireAsync</c>.</summary>
+    string Describe();
+
+    /// <summary>What the wait resumed last, for reports.</summary>
+    object? LastResumed { get; }
+
+    /// <summary>The operation, without the details of one use: <c>AsyncIO.Sleep</c>, <c>LoopLock.AcquireAsync</c>.</summary>
+    string Operation { get; }
 }

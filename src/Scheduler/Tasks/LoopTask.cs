@@ -23,7 +23,7 @@ internal sealed class LoopTask<T> : LoopTaskState
     private readonly LoopTaskScheduler _loop;
 
     // Awaiters resume through their own context (the loop's Post), never inside the body's completion.
-    private readonly TaskCompletionSource<T> _promise = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<T> _promise;
     private Func<CancellationToken, Task>? _body;
     private CancellationTokenSource? _cancellation;
     private Task? _inner;
@@ -43,8 +43,25 @@ internal sealed class LoopTask<T> : LoopTaskState
     {
         _loop = loop;
         _body = body;
+
+        // The state makes the task findable from TaskScheduler.UnobservedTaskException, where only the task is given.
+        _promise = new TaskCompletionSource<T>(this, TaskCreationOptions.RunContinuationsAsynchronously);
+        CreatedAt = loop.Time();
+        if (loop.Debug)
+        {
+            CreationStack = CallerStack.Capture();
+        }
+
         Register(_promise.Task, this);
     }
+
+    public override Task? Body => _inner;
+
+    public override string DescribeAwait() => $"task {Name}";
+
+    public override TimeSpan CreatedAt { get; }
+
+    public override string? CreationStack { get; }
 
     public override LoopTaskScheduler Loop => _loop;
 
@@ -224,6 +241,7 @@ internal sealed class LoopTask<T> : LoopTaskState
         else if (inner.IsFaulted)
         {
             _promise.TrySetException(inner.Exception!.InnerExceptions);
+            UnobservedFailures.Watch(_loop, this);
         }
         else if (inner.IsCanceled || _cancelPending)
         {

@@ -26,7 +26,7 @@ internal class LoopTaskState
     /// <summary>The loop that runs the task; null for tasks the library only names.</summary>
     public virtual LoopTaskScheduler? Loop => null;
 
-    /// <summary>The last context handed out by <see cref="CaptureForFork"/> for this task, and the one it came from.</summary>
+    /// <summary>The last context handed out by <see cref="CaptureForFork(ExecutionContext?)"/> for this task, and the one it came from.</summary>
     private ForkedContext? _fork;
 
     /// <summary>
@@ -50,9 +50,11 @@ internal class LoopTaskState
     /// The caller's <see cref="ExecutionContext"/> for work it schedules (callbacks, posts): the same, except that the
     /// current loop task does not flow into it. Cached per task, so a burst of calls from one step allocates once.
     /// </summary>
-    public static ExecutionContext? CaptureForFork()
+    public static ExecutionContext? CaptureForFork() => CaptureForFork(ExecutionContext.Capture());
+
+    /// <summary>As <see cref="CaptureForFork()"/>, for a context the caller captured on the current thread.</summary>
+    public static ExecutionContext? CaptureForFork(ExecutionContext? captured)
     {
-        ExecutionContext? captured = ExecutionContext.Capture();
         LoopTaskState? task = captured is null ? null : s_current.Value;
         if (task is null)
         {
@@ -90,6 +92,23 @@ internal class LoopTaskState
     public static LoopTaskState GetOrAdd(Task task) => s_states.GetValue(task, static _ => new LoopTaskState(null));
 
     protected static void Register(Task task, LoopTaskState state) => s_states.Add(task, state);
+
+    /// <summary>The task the body returned, while it runs: where a dump starts to follow what the task awaits.</summary>
+    public virtual Task? Body => null;
+
+    /// <summary>When the task was created, on its loop's clock.</summary>
+    public virtual TimeSpan CreatedAt => TimeSpan.Zero;
+
+    /// <summary>Where the task was created; captured in debug mode only.</summary>
+    public virtual string? CreationStack => null;
+
+    private int _failureReported;
+
+    /// <summary>True the first time only: an unobserved failure is reported once, whichever path sees it first.</summary>
+    public bool TryMarkFailureReported() => Interlocked.Exchange(ref _failureReported, 1) == 0;
+
+    /// <summary>How a task dump shows an await of this task.</summary>
+    public virtual string DescribeAwait() => GetType().Name.Split('`')[0].Replace("State", string.Empty);
 
     /// <summary>Requests cancellation; false when the task is done or cannot be cancelled by the library.</summary>
     public virtual bool RequestCancel() => false;

@@ -1,0 +1,208 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Reflection;
+using System.Threading.Tasks;
+
+namespace Scheduler;
+
+/// <summary>
+/// Writes the pending tasks of a loop with what each awaits: the chain of async methods, down to the loop-aware wait
+/// or the task it is suspended on (asyncio 3.14's <c>pstree</c>, from the state machines .NET keeps for each await).
+/// </summary>
+/// <remarks>
+/// The chain is read by reflection from the compiler-generated state machines (their <c>&lt;&gt;u__N</c> awaiter fields): a
+/// diagnostic, best effort; what trimming removed or another compiler named differently is shown as "(unknown)".
+/// </remarks>
+#pragma warning disable IL2075 // A diagnostic reading compiler-generated fields: what trimming removed reads as unknown.
+internal static class TaskDump
+{
+    private const int MaxDepth = 32;
+    private const BindingFlags InstanceFields = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic;
+
+    public static void Write(LoopTaskScheduler loop, TextWriter writer)
+    {
+        List<Task> tasks = loop.PendingTasks();
+        TimeSpan now = loop.Time();
+        writer.WriteLine($"{tasks.Count} pending task(s) on {loop}:");
+        foreach (Task task in tasks)
+        {
+            if (!LoopTaskState.TryGet(task, out LoopTaskState? state) || state is null)
+            {
+                continue;
+            }
+
+            string phase = state.Body is null ? "not started" : state.Cancelling > 0 ? "cancelling" : "pending";
+            writer.WriteLine($"Task {state.Name}: {phase}, age {(now - state.CreatedAt).TotalSeconds:F3} s");
+            if (state.CreationStack is { } stack)
+            {
+                writer.WriteLine("  created at:");
+                foreach (string line in stack.Split(['\n'], StringSplitOptions.RemoveEmptyEntries))
+                {
+                    writer.WriteLine("    " + line.Trim());
+                }
+            }
+
+            WriteAwaits(writer, state.Body, 1);
+        }
+    }
+
+    private static void WriteAwaits(TextWriter writer, object? awaited, int depth)
+    {
+        var seen = new List<object>();
+        while (awaited is not null && depth <= MaxDepth && !seen.Exists(s => ReferenceEquals(s, awaited)))
+        {
+            seen.Add(awaited);
+            string indent = new(' ', 2 * depth);
+            switch (awaited)
+            {
+                case Task task when LoopTaskState.TryGet(task, out LoopTaskState? state) && ReferenceEquals(state!.Task, task):
+                    writer.WriteLine($"{indent}awaits {state.DescribeAwait()}");
+                    return;
+                case Task task when StateMachineOf(task) is { } machine:
+                    string suspended = StateOf(machine);
+                    writer.WriteLine($"{indent}in {MethodOf(machine)} (async method{suspended})");
+                    if (suspended.Length == 0)
+                    {
+                        return; // Running now (this very dump, or the code that called it): it awaits nothing yet.
+                    }
+
+                    awaited = AwaitedBy(machine);
+                    depth++;
+                    if (awaited is null)
+                    {
+                        writer.WriteLine($"{new string(' ', 2 * depth)}awaits (unknown)");
+                    }
+
+                    break;
+                case Task task:
+                    writer.WriteLine($"{indent}awaits a {task.GetType().Name} ({task.Status})");
+                    return;
+                case string yield:
+                    writer.WriteLine($"{indent}awaits {yield}");
+                    return;
+                default:
+                    writer.WriteLine($"{indent}awaits {Describe(awaited)}");
+                    return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The async method a callback's state resumes: a state machine box, the MoveNext delegate of one, or a loop wait that
+    /// resumed one. Null when it is none of those.
+    /// </summary>
+    public static string? DescribeCode(object? state)
+    {
+        object? target = state switch
+        {
+            IDescribedWait wait => wait.LastResumed is { } resumed ? resumed : null,
+            Delegate callback => callback.Target,
+            _ => state,
+        };
+        if (target is Delegate inner)
+        {
+            target = inner.Target;
+        }
+
+        if (target is Task box && StateMachineOf(box) is { } machine)
+        {
+            string via = state is IDescribedWait resumedFrom ? $", resumed from {resumedFrom.Operation}" : string.Empty;
+            return $"async method {MethodOf(machine)}{via}";
+        }
+
+        return null;
+    }
+
+    private static string Describe(object source) => source is IDescribedWait wait ? wait.Describe() : source.GetType().Name;
+
+    /// <summary>The state machine an async method's task carries, or null for other tasks.</summary>
+    private static object? StateMachineOf(Task task) =>
+        task.GetType().GetField("StateMachine", BindingFlags.Instance | BindingFlags.Public)?.GetValue(task);
+
+    private static string MethodOf(object machine)
+    {
+        Type type = machine.GetType();
+        string owner = type.DeclaringType is { } declaring ? declaring.Name + "." : string.Empty;
+        return owner + MethodName(type.Name);
+    }
+
+    /// <summary>
+    /// The method a compiler-generated name belongs to: <c>&lt;Worker&gt;d__3</c> is Worker, a local function's is its own
+    /// name, a lambda's is "lambda in Main".
+    /// </summary>
+    internal static string MethodName(string compilerName)
+    {
+        int local = compilerName.IndexOf("g__", StringComparison.Ordinal);
+        if (local >= 0)
+        {
+            int end = compilerName.IndexOf('|', local);
+            return end > local ? compilerName.Substring(local + 3, end - local - 3) : compilerName.Substring(local + 3);
+        }
+
+        string trimmed = compilerName.TrimStart('<');
+        int close = trimmed.IndexOf('>');
+        string outer = close > 0 ? trimmed.Substring(0, close) : trimmed;
+        return compilerName.Contains(">b__") ? $"lambda in {outer}" : outer;
+    }
+
+    private static string StateOf(object machine) =>
+        machine.GetType().GetField("<>1__state", InstanceFields)?.GetValue(machine) is int state && state >= 0
+            ? $", suspended at await #{state + 1}"
+            : string.Empty;
+
+    /// <summary>What the state machine is suspended on: a task, a loop wait, or "Task.Yield".</summary>
+    private static object? AwaitedBy(object machine)
+    {
+        foreach (FieldInfo field in machine.GetType().GetFields(InstanceFields))
+        {
+            if (!field.Name.StartsWith("<>u__", StringComparison.Ordinal) || field.GetValue(machine) is not { } awaiter)
+            {
+                continue;
+            }
+
+            if (field.FieldType.Name.StartsWith("YieldAwaiter", StringComparison.Ordinal))
+            {
+                return "Task.Yield";
+            }
+
+            if (Unwrap(awaiter, 0) is { } found)
+            {
+                return found;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Finds the task or value-task source inside an awaiter struct (m_task, _value._obj, …).</summary>
+    private static object? Unwrap(object value, int depth)
+    {
+        if (depth > 3)
+        {
+            return null;
+        }
+
+        foreach (FieldInfo field in value.GetType().GetFields(InstanceFields))
+        {
+            object? inner = field.GetValue(value);
+            switch (inner)
+            {
+                case null:
+                    continue;
+                case Task or System.Threading.Tasks.Sources.IValueTaskSource:
+                    return inner;
+                default:
+                    if (field.FieldType.IsValueType && !field.FieldType.IsPrimitive && Unwrap(inner, depth + 1) is { } found)
+                    {
+                        return found;
+                    }
+
+                    break;
+            }
+        }
+
+        return null;
+    }
+}
+#pragma warning restore IL2075

@@ -1,0 +1,31 @@
+using System;
+using System.Threading;
+
+namespace Scheduler;
+
+public sealed partial class LoopTaskScheduler
+{
+    /// <summary>Items run so far; added per iteration, read by the metrics collector.</summary>
+    private long _callbacksRun;
+
+    /// <summary>The <c>loop.name</c> tag of the loop's metrics: its name, or <c>loop-</c> and its scheduler id.</summary>
+    internal string MetricsName => Name ?? "loop-" + Id;
+
+    internal long CallbacksRun => Volatile.Read(ref _callbacksRun);
+
+    /// <summary>Read off the loop thread by the metrics collector: a moment's view.</summary>
+    internal long ReadyCount => _ready.Count;
+
+    internal long TimerCount => _timers.Count;
+
+    private void CountRun(int items) => _callbacksRun += items;
+
+    /// <summary>A timer callback is about to run: how late it is, when someone listens.</summary>
+    private void RecordLag(LoopCallback timer)
+    {
+        if (LoopMetrics.Lag.Enabled)
+        {
+            LoopMetrics.Lag.Record(Math.Max(NowTicks() - timer.When, 0) / (double)TimeSpan.TicksPerSecond, LoopMetrics.Tag(this));
+        }
+    }
+}
