@@ -105,7 +105,7 @@ public sealed partial class LoopTaskScheduler
 
         LoopCallback node = NewNode(callback, state, onLoop: true);
         var handle = new LoopHandle(node);
-        _ready.Enqueue(new WorkItem(node, null, null));
+        _ready.Enqueue(node);
         return handle;
     }
 
@@ -127,7 +127,7 @@ public sealed partial class LoopTaskScheduler
 
         LoopCallback node = NewNode(callback, state, onLoop: true);
         node.Context = null;
-        _ready.Enqueue(new WorkItem(node, null, null));
+        _ready.Enqueue(node);
     }
 
     /// <summary>

@@ -388,7 +388,7 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
     {
         while (_timers.Count > 0 && _timers.Peek().When <= now)
         {
-            _ready.Enqueue(new WorkItem(_timers.Pop(), null, null));
+            _ready.Enqueue(_timers.Pop());
         }
     }
 
