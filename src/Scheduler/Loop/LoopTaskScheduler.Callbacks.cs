@@ -167,11 +167,20 @@ public sealed partial class LoopTaskScheduler
     private LoopCallback NewNode(Delegate callback, object? state, bool onLoop)
     {
         // Only the loop thread touches the pool; other threads take a fresh node, which the loop recycles later.
-        LoopCallback node = onLoop && _callbackPoolCount > 0 ? _callbackPool[--_callbackPoolCount] : new LoopCallback();
+        LoopCallback node;
+        if (onLoop && _callbackPoolCount > 0)
+        {
+            // A pooled node belongs to this loop already: one reference store (and its GC write barrier) fewer.
+            node = _callbackPool[--_callbackPoolCount];
+        }
+        else
+        {
+            node = new LoopCallback { Loop = this };
+        }
+
         node.Callback = callback;
         node.State = state;
         node.Context = onLoop ? CaptureOnLoop() : LoopTaskState.CaptureForFork();
-        node.Loop = this;
         return node;
     }
 

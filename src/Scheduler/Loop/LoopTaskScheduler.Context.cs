@@ -17,12 +17,23 @@ public sealed partial class LoopTaskScheduler
         ExecutionContext? captured = ExecutionContext.Capture();
         if (!ReferenceEquals(captured, _captureSource))
         {
-            _captureResult = LoopTaskState.CaptureForFork(captured);
+            ExecutionContext? result = LoopTaskState.CaptureForFork(captured);
+#if NET8_0_OR_GREATER
+            // The context callbacks run in anyway (the run's own): null says so, and storing null costs no GC barrier.
+            if (ReferenceEquals(result, _runContext))
+            {
+                result = null;
+            }
+#endif
+            _captureResult = result;
             _captureSource = captured;
         }
 
         return _captureResult;
     }
+
+    /// <summary>The context of the thread that runs the loop, captured as the run starts: callbacks run in it between switches.</summary>
+    private ExecutionContext? _runContext;
 
     /// <summary>
     /// Runs <paramref name="callback"/>(<paramref name="state"/>) in <paramref name="context"/>, the context captured when

@@ -266,6 +266,9 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
         }
 
         t_running = this;
+        _runContext = ExecutionContext.Capture();
+        _captureSource = null;
+        _captureResult = null;
         _watchdog?.Start();
         SynchronizationContext? previous = System.Threading.SynchronizationContext.Current;
         System.Threading.SynchronizationContext.SetSynchronizationContext(SynchronizationContext);
