@@ -88,6 +88,32 @@ internal static class TaskDump
         }
     }
 
+    /// <summary>
+    /// The async method a callback's state resumes: a state machine box, the MoveNext delegate of one, or a loop wait that
+    /// resumed one. Null when it is none of those.
+    /// </summary>
+    public static string? DescribeCode(object? state)
+    {
+        object? target = state switch
+        {
+            IDescribedWait wait => wait.LastResumed is { } resumed ? resumed : null,
+            Delegate callback => callback.Target,
+            _ => state,
+        };
+        if (target is Delegate inner)
+        {
+            target = inner.Target;
+        }
+
+        if (target is Task box && StateMachineOf(box) is { } machine)
+        {
+            string via = state is IDescribedWait resumedFrom ? $", resumed from {resumedFrom.Operation}" : string.Empty;
+            return $"async method {MethodOf(machine)}{via}";
+        }
+
+        return null;
+    }
+
     private static string Describe(object source) => source is IDescribedWait wait ? wait.Describe() : source.GetType().Name;
 
     /// <summary>The state machine an async method's task carries, or null for other tasks.</summary>

@@ -89,13 +89,12 @@ internal sealed class Inbox
             }
             else
             {
-                node = new LoopCallback();
+                node = new LoopCallback { Loop = loop };
             }
 
             node.Callback = callback;
             node.State = state;
             node.Context = context;
-            node.Loop = loop;
 
             // The version is read before the loop can see the node, run it and recycle it.
             handle = new LoopHandle(node);

@@ -30,8 +30,8 @@ internal sealed class LoopCallback
     /// <summary>For timers: scheduling order, which breaks ties of <see cref="When"/>.</summary>
     public long Sequence;
 
-    /// <summary>For timers: the position in the timer heap, or -1 when not in it.</summary>
-    public int HeapIndex = -1;
+    /// <summary>For timers: pending in the timer heap (not fired, not cancelled).</summary>
+    public bool InHeap;
 
     /// <summary>True for callbacks scheduled with <c>CallLater</c>/<c>CallAt</c>.</summary>
     public bool IsTimer;

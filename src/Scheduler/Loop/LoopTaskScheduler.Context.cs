@@ -4,6 +4,37 @@ namespace Scheduler;
 
 public sealed partial class LoopTaskScheduler
 {
+    /// <summary>The last context captured on the loop thread for scheduled work, and what it became without the task.</summary>
+    private ExecutionContext? _captureSource;
+    private ExecutionContext? _captureResult;
+
+    /// <summary>
+    /// <see cref="LoopTaskState.CaptureForFork()"/> on the loop thread, remembering the last answer: a burst of
+    /// scheduling from one step captures the same context each time.
+    /// </summary>
+    private ExecutionContext? CaptureOnLoop()
+    {
+        ExecutionContext? captured = ExecutionContext.Capture();
+        if (!ReferenceEquals(captured, _captureSource))
+        {
+            ExecutionContext? result = LoopTaskState.CaptureForFork(captured);
+#if NET8_0_OR_GREATER
+            // The context callbacks run in anyway (the run's own): null says so, and storing null costs no GC barrier.
+            if (ReferenceEquals(result, _runContext))
+            {
+                result = null;
+            }
+#endif
+            _captureResult = result;
+            _captureSource = captured;
+        }
+
+        return _captureResult;
+    }
+
+    /// <summary>The context of the thread that runs the loop, captured as the run starts: callbacks run in it between switches.</summary>
+    private ExecutionContext? _runContext;
+
     /// <summary>
     /// Runs <paramref name="callback"/>(<paramref name="state"/>) in <paramref name="context"/>, the context captured when
     /// the work was scheduled, and leaves the loop thread's contexts as they were.

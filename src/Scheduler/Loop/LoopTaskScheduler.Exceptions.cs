@@ -42,6 +42,8 @@ public sealed partial class LoopTaskScheduler
         }
         catch (Exception exception)
         {
+            // As asyncio: the default handler gets both, what was being handled and the handler's own failure.
+            DefaultExceptionHandler(context);
             DefaultExceptionHandler(new LoopExceptionContext($"Unhandled error in exception handler while handling: {context.Message}")
             {
                 Exception = exception,
@@ -62,7 +64,17 @@ public sealed partial class LoopTaskScheduler
             throw new ArgumentNullException(nameof(context));
         }
 
-        string text = context.ToString();
+        string text;
+        try
+        {
+            text = context.ToString();
+        }
+        catch (Exception broken)
+        {
+            // An exception whose text throws must not take the loop down through its own report.
+            text = $"{context.Message}\n({context.Exception?.GetType().FullName}; its text could not be read: {broken.GetType().Name})";
+        }
+
         if (context.Task is { } task && LoopTaskState.TryGet(task, out LoopTaskState? state) && state?.CreationStack is { } created)
         {
             text += "\ntask created at:\n" + created;

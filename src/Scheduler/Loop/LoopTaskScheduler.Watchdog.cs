@@ -50,7 +50,7 @@ public sealed partial class LoopTaskScheduler
     private void RunItemWatched(in WorkItem item)
     {
         Volatile.Write(ref _runningItem, item.Callback is LoopCallback node ? (object?)node.Callback ?? node : item.Callback);
-        Volatile.Write(ref _runningState, item.State);
+        Volatile.Write(ref _runningState, item.Callback is LoopCallback callback ? callback.State : item.State);
         Interlocked.Increment(ref _itemSequence);
         try
         {

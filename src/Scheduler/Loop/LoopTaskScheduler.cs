@@ -44,6 +44,9 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
     private volatile int _threadId;
 
     private volatile bool _stopping;
+
+    /// <summary>Makes the start of a run and <see cref="Close"/> exclusive: a loop is never closed under a running run.</summary>
+    private readonly object _lifecycle = new();
     private volatile bool _closed;
 
     /// <summary>With a clock other than the system's, the loop sleeps on a timer of that clock's provider.</summary>
@@ -148,10 +151,7 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
             while (!_stopping)
             {
                 _inbox.DrainTo(_ready, _callbackPool, ref _callbackPoolCount);
-                if (_timers.Count > 0)
-                {
-                    MoveDueTimers(NowTicks());
-                }
+                MoveDueTimers();
 
                 if (_ready.Count == 0)
                 {
@@ -185,17 +185,22 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
     /// <exception cref="InvalidOperationException">The loop is running.</exception>
     public void Close()
     {
-        if (IsRunning)
+        lock (_lifecycle)
         {
-            throw new InvalidOperationException("Cannot close a running event loop: call Stop() and let the run return first.");
+            if (IsRunning)
+            {
+                throw new InvalidOperationException("Cannot close a running event loop: call Stop() and let the run return first.");
+            }
+
+            if (_closed)
+            {
+                return;
+            }
+
+            // Under the same lock as the start of a run: a run that begins now sees the loop closed.
+            _closed = true;
         }
 
-        if (_closed)
-        {
-            return;
-        }
-
-        _closed = true;
         _inbox.Close();
         _ready.Clear();
         _timers.Clear();
@@ -215,6 +220,9 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
         $"<LoopTaskScheduler {Name ?? "#" + Id} running={IsRunning} closed={IsClosed} debug={Debug}>";
 
     internal const string ClosedMessage = "The event loop is closed.";
+
+    /// <summary>How long an idle loop waits for posted work when its clock fails, before it asks the clock again.</summary>
+    private static readonly TimeSpan s_clockRetry = TimeSpan.FromMilliseconds(10);
 
     /// <summary>The longest due time a <see cref="ITimer"/> accepts, in ticks.</summary>
     private const long MaxTimerTicks = (uint.MaxValue - 1L) * TimeSpan.TicksPerMillisecond;
@@ -240,25 +248,27 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
 
     private SynchronizationContext? EnterRun()
     {
-        ThrowIfClosed();
-        if (IsRunning)
+        if (t_running is not null && !ReferenceEquals(t_running, this))
         {
-            throw new InvalidOperationException("This event loop is already running.");
-        }
-
-        if (t_running is not null)
-        {
+            ThrowIfClosed();
             throw new InvalidOperationException("Cannot run the event loop while another loop is running on this thread.");
         }
 
-#pragma warning disable CS0420 // volatile passed by ref: Interlocked gives the same guarantee.
-        if (Interlocked.CompareExchange(ref _threadId, Environment.CurrentManagedThreadId, 0) != 0)
-#pragma warning restore CS0420
+        lock (_lifecycle)
         {
-            throw new InvalidOperationException("This event loop is already running.");
+            ThrowIfClosed();
+            if (IsRunning)
+            {
+                throw new InvalidOperationException("This event loop is already running.");
+            }
+
+            _threadId = Environment.CurrentManagedThreadId;
         }
 
         t_running = this;
+        _runContext = ExecutionContext.Capture();
+        _captureSource = null;
+        _captureResult = null;
         _watchdog?.Start();
         SynchronizationContext? previous = System.Threading.SynchronizationContext.Current;
         System.Threading.SynchronizationContext.SetSynchronizationContext(SynchronizationContext);
@@ -282,14 +292,21 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
     {
         if (_ready.Count == 0 && !_stopping)
         {
-            WaitForWork();
+            try
+            {
+                WaitForWork();
+            }
+            catch (Exception exception)
+            {
+                // The clock failed (reading it, or arming its timer): report it, and wait a little for posted work
+                // instead, so that a broken clock neither stops the loop nor spins it.
+                ReportClockFailure(exception);
+                _inbox.Wait(s_clockRetry);
+            }
         }
 
         _inbox.DrainTo(_ready, _callbackPool, ref _callbackPoolCount);
-        if (_timers.Count > 0)
-        {
-            MoveDueTimers(NowTicks());
-        }
+        MoveDueTimers();
 
         RunReady();
     }
@@ -345,11 +362,36 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
         }
     }
 
+    /// <summary>Moves the due timers into the ready queue; a clock that fails is reported and the timers wait.</summary>
+    private void MoveDueTimers()
+    {
+        if (_timers.Count == 0)
+        {
+            return;
+        }
+
+        long now;
+        try
+        {
+            now = NowTicks();
+        }
+        catch (Exception exception)
+        {
+            ReportClockFailure(exception);
+            return;
+        }
+
+        MoveDueTimers(now);
+    }
+
+    private void ReportClockFailure(Exception exception) =>
+        CallExceptionHandler(new LoopExceptionContext("The loop's TimeProvider failed: timers wait until it works again.") { Exception = exception });
+
     private void MoveDueTimers(long now)
     {
         while (_timers.Count > 0 && _timers.Peek().When <= now)
         {
-            _ready.Enqueue(new WorkItem(_timers.Pop(), null, null));
+            _ready.Enqueue(_timers.Pop());
         }
     }
 
@@ -427,11 +469,20 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
         }
     }
 
-    private static string Describe(object what, object? state) => what switch
+    private static string Describe(object what, object? state)
     {
-        Task task => $"<Task {task.GetName()}>",
-        SendOrPostCallback posted => $"<Post {LoopCallback.Describe(state as Delegate ?? posted)}>",
-        Delegate callback => $"<LoopHandle {LoopCallback.Describe(callback)}>",
-        _ => what.ToString() ?? "?",
-    };
+        // The code a continuation resumes says more than the runtime's or the library's own delegate that carries it.
+        if (TaskDump.DescribeCode(state) is { } code)
+        {
+            return code;
+        }
+
+        return what switch
+        {
+            Task task => $"<Task {task.GetName()}>",
+            SendOrPostCallback posted => $"<Post {LoopCallback.Describe(state as Delegate ?? posted)}>",
+            Delegate callback => $"<LoopHandle {LoopCallback.Describe(callback)}>",
+            _ => what.ToString() ?? "?",
+        };
+    }
 }

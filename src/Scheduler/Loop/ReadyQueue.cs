@@ -30,6 +30,18 @@ internal sealed class ReadyQueue
         _count++;
     }
 
+    /// <summary>Queues a handle-bearing callback: only the first field is written, the slot's others are null already.</summary>
+    public void Enqueue(LoopCallback node)
+    {
+        if (_count == _items.Length)
+        {
+            Grow();
+        }
+
+        _items[(_head + _count) & (_items.Length - 1)].Callback = node;
+        _count++;
+    }
+
     public WorkItem Dequeue()
     {
         Debug.Assert(_count > 0, "Dequeue on an empty ready queue");

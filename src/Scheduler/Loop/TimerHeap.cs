@@ -8,22 +8,28 @@ namespace Scheduler;
 /// so equal deadlines pop in scheduling order. Touched by the loop thread only.
 /// </summary>
 /// <remarks>
-/// Each node knows its index, so a cancelled timer leaves the heap at once (O(log n)) instead of
-/// lingering until due, as asyncio's lazy deletion lets it.
+/// The keys live in the heap's own entries, so sifting compares and moves plain structs and never touches the timer
+/// objects: with 100,000 timers pending, that is what keeps a push or a pop out of cache misses. A cancelled timer
+/// stays until it reaches the top (asyncio's lazy deletion); the heap is rebuilt without them once they are more than
+/// half of it, so cancelled timers never hold much memory.
 /// </remarks>
 internal sealed class TimerHeap
 {
-    private LoopCallback[] _heap = new LoopCallback[16];
+    private Entry[] _heap = new Entry[16];
     private int _count;
 
-    /// <summary>The number of pending timers.</summary>
-    public int Count => _count;
+    /// <summary>Entries whose timer was cancelled, still in <see cref="_heap"/>.</summary>
+    private int _cancelled;
 
-    /// <summary>The earliest timer; the heap must not be empty.</summary>
+    /// <summary>The number of pending (not cancelled) timers.</summary>
+    public int Count => _count - _cancelled;
+
+    /// <summary>The earliest pending timer; <see cref="Count"/> must not be zero.</summary>
     public LoopCallback Peek()
     {
+        DropCancelledTop();
         Debug.Assert(_count > 0, "Peek on an empty timer heap");
-        return _heap[0];
+        return _heap[0].Node;
     }
 
     public void Push(LoopCallback node)
@@ -33,123 +39,148 @@ internal sealed class TimerHeap
             Array.Resize(ref _heap, _heap.Length * 2);
         }
 
-        int index = _count++;
-        _heap[index] = node;
-        node.HeapIndex = index;
-        SiftUp(index);
+        node.InHeap = true;
+        SiftUp(_count++, new Entry(node));
     }
 
+    /// <summary>Takes the earliest pending timer out; <see cref="Count"/> must not be zero.</summary>
     public LoopCallback Pop()
     {
-        LoopCallback top = _heap[0];
-        RemoveAt(0);
+        DropCancelledTop();
+        LoopCallback top = _heap[0].Node;
+        RemoveTop();
+        top.InHeap = false;
         return top;
     }
 
-    /// <summary>Takes <paramref name="node"/> out of the heap if it is still in it.</summary>
+    /// <summary>
+    /// Forgets a timer that is being cancelled, if it is still pending; the caller marks it cancelled. Its entry leaves
+    /// the heap when it reaches the top, or at the next rebuild.
+    /// </summary>
     public bool Remove(LoopCallback node)
     {
-        int index = node.HeapIndex;
-        if (index < 0 || index >= _count || !ReferenceEquals(_heap[index], node))
+        if (!node.InHeap)
         {
             return false;
         }
 
-        RemoveAt(index);
+        node.InHeap = false;
+        _cancelled++;
+        if (_cancelled > 64 && _cancelled > _count / 2)
+        {
+            Rebuild(except: node);
+        }
+
         return true;
     }
 
-    /// <summary>Empties the heap, returning the nodes it held.</summary>
-    public LoopCallback[] Clear()
+    /// <summary>Empties the heap.</summary>
+    public void Clear()
     {
-        var nodes = new LoopCallback[_count];
-        Array.Copy(_heap, nodes, _count);
+        for (int i = 0; i < _count; i++)
+        {
+            _heap[i].Node.InHeap = false;
+        }
+
         Array.Clear(_heap, 0, _count);
         _count = 0;
-        foreach (LoopCallback node in nodes)
-        {
-            node.HeapIndex = -1;
-        }
-
-        return nodes;
+        _cancelled = 0;
     }
 
-    private void RemoveAt(int index)
+    private void DropCancelledTop()
     {
-        LoopCallback removed = _heap[index];
-        removed.HeapIndex = -1;
-        int last = --_count;
-        if (index != last)
+        while (_count > 0 && !_heap[0].Node.InHeap)
         {
-            LoopCallback moved = _heap[last];
-            _heap[index] = moved;
-            moved.HeapIndex = index;
-            _heap[last] = null!;
-            if (!SiftUp(index))
+            RemoveTop();
+            _cancelled--;
+        }
+    }
+
+    private void RemoveTop()
+    {
+        int last = --_count;
+        Entry moved = _heap[last];
+        _heap[last] = default;
+        if (last > 0)
+        {
+            SiftDown(0, moved);
+        }
+    }
+
+    /// <summary>Keeps only the pending timers (and not <paramref name="except"/>, cancelled a moment ago), then heapifies.</summary>
+    private void Rebuild(LoopCallback except)
+    {
+        int kept = 0;
+        for (int i = 0; i < _count; i++)
+        {
+            Entry entry = _heap[i];
+            if (entry.Node.InHeap && !ReferenceEquals(entry.Node, except))
             {
-                SiftDown(index);
+                _heap[kept++] = entry;
             }
         }
-        else
+
+        Array.Clear(_heap, kept, _count - kept);
+        _count = kept;
+        _cancelled = 0;
+        for (int i = (kept / 2) - 1; i >= 0; i--)
         {
-            _heap[last] = null!;
+            SiftDown(i, _heap[i]);
         }
     }
 
-    private static bool Earlier(LoopCallback a, LoopCallback b) =>
-        a.When < b.When || (a.When == b.When && a.Sequence < b.Sequence);
-
-    private bool SiftUp(int index)
+    private void SiftUp(int index, Entry entry)
     {
-        LoopCallback node = _heap[index];
-        int start = index;
         while (index > 0)
         {
             int parent = (index - 1) >> 1;
-            LoopCallback p = _heap[parent];
-            if (!Earlier(node, p))
+            if (!entry.Before(in _heap[parent]))
             {
                 break;
             }
 
-            _heap[index] = p;
-            p.HeapIndex = index;
+            _heap[index] = _heap[parent];
             index = parent;
         }
 
-        _heap[index] = node;
-        node.HeapIndex = index;
-        return index != start;
+        _heap[index] = entry;
     }
 
-    private void SiftDown(int index)
+    private void SiftDown(int index, Entry entry)
     {
-        LoopCallback node = _heap[index];
+        int count = _count;
         while (true)
         {
             int child = (2 * index) + 1;
-            if (child >= _count)
+            if (child >= count)
             {
                 break;
             }
 
-            if (child + 1 < _count && Earlier(_heap[child + 1], _heap[child]))
+            if (child + 1 < count && _heap[child + 1].Before(in _heap[child]))
             {
                 child++;
             }
 
-            LoopCallback c = _heap[child];
-            if (!Earlier(c, node))
+            if (!_heap[child].Before(in entry))
             {
                 break;
             }
 
-            _heap[index] = c;
-            c.HeapIndex = index;
+            _heap[index] = _heap[child];
             index = child;
         }
 
-        _heap[index] = node;
-        node.HeapIndex = index;
+        _heap[index] = entry;
+    }
+
+    /// <summary>A timer with its keys copied in, so that ordering needs no visit to the timer object.</summary>
+    private readonly struct Entry(LoopCallback node)
+    {
+        public readonly long When = node.When;
+        public readonly long Sequence = node.Sequence;
+        public readonly LoopCallback Node = node;
+
+        public bool Before(in Entry other) => When < other.When || (When == other.When && Sequence < other.Sequence);
     }
 }

@@ -8,16 +8,16 @@ namespace Scheduler;
 /// <see cref="SendOrPostCallback"/> posted to the synchronization context.
 /// </summary>
 /// <remarks>A struct, so that posting a continuation allocates nothing.</remarks>
-internal readonly struct WorkItem
+internal struct WorkItem
 {
     /// <summary>What to run: a task, a handle-bearing callback, or a posted delegate.</summary>
-    public readonly object Callback;
+    public object Callback;
 
     /// <summary>The argument of a posted delegate; unused for the other kinds.</summary>
-    public readonly object? State;
+    public object? State;
 
     /// <summary>The context a posted delegate runs in; tasks and <see cref="LoopCallback"/>s carry their own.</summary>
-    public readonly ExecutionContext? Context;
+    public ExecutionContext? Context;
 
     public WorkItem(object callback, object? state, ExecutionContext? context)
     {

@@ -30,6 +30,8 @@ internal sealed class Waiter<T> : LoopPromise<T>
 
     public override string Describe() => Queue.Operation;
 
+    public override string Operation => Queue.Operation;
+
     /// <summary>Links the waiter at the end of its queue and starts watching cancellation.</summary>
     public void Begin(object? payload, CancellationToken token)
     {

@@ -47,8 +47,14 @@ internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, 
     /// <summary>What this wait is, for task dumps (<c>AsyncIO.Sleep until …</c>, <c>LoopLock.AcquireAsync</c>).</summary>
     public abstract string Describe();
 
+    /// <inheritdoc cref="IDescribedWait.Operation"/>
+    public abstract string Operation { get; }
+
     /// <summary>The loop the promise belongs to.</summary>
     public LoopTaskScheduler Loop { get; }
+
+    /// <summary>What the promise resumed last (an async method's state machine box), for the stall watchdog's report.</summary>
+    public object? LastResumed { get; private set; }
 
     /// <summary>Whether this use of the promise has completed.</summary>
     public bool IsCompleted => _completed;
@@ -164,6 +170,7 @@ internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, 
         _continuationState = null;
         _continuationContext = null;
         _continuationExecutionContext = null;
+        LastResumed = state;
         if (context is not null)
         {
             context.Post(static s => { var (c, st) = ((Action<object?>, object?))s!; c(st); }, (continuation, state));
@@ -261,4 +268,10 @@ internal interface IDescribedWait
 {
     /// <summary>What the wait is: <c>AsyncIO.Sleep until …</c>, <c>LoopLock.AcquireAsync</c>.</summary>
     string Describe();
+
+    /// <summary>What the wait resumed last, for reports.</summary>
+    object? LastResumed { get; }
+
+    /// <summary>The operation, without the details of one use: <c>AsyncIO.Sleep</c>, <c>LoopLock.AcquireAsync</c>.</summary>
+    string Operation { get; }
 }

@@ -26,7 +26,7 @@ internal class LoopTaskState
     /// <summary>The loop that runs the task; null for tasks the library only names.</summary>
     public virtual LoopTaskScheduler? Loop => null;
 
-    /// <summary>The last context handed out by <see cref="CaptureForFork"/> for this task, and the one it came from.</summary>
+    /// <summary>The last context handed out by <see cref="CaptureForFork(ExecutionContext?)"/> for this task, and the one it came from.</summary>
     private ForkedContext? _fork;
 
     /// <summary>
@@ -50,9 +50,11 @@ internal class LoopTaskState
     /// The caller's <see cref="ExecutionContext"/> for work it schedules (callbacks, posts): the same, except that the
     /// current loop task does not flow into it. Cached per task, so a burst of calls from one step allocates once.
     /// </summary>
-    public static ExecutionContext? CaptureForFork()
+    public static ExecutionContext? CaptureForFork() => CaptureForFork(ExecutionContext.Capture());
+
+    /// <summary>As <see cref="CaptureForFork()"/>, for a context the caller captured on the current thread.</summary>
+    public static ExecutionContext? CaptureForFork(ExecutionContext? captured)
     {
-        ExecutionContext? captured = ExecutionContext.Capture();
         LoopTaskState? task = captured is null ? null : s_current.Value;
         if (task is null)
         {

@@ -28,6 +28,8 @@ internal sealed class SleepPromise(LoopTaskScheduler loop) : LoopPromise<VoidRes
 
     public override string Describe() => $"AsyncIO.Sleep until {_timer.When}";
 
+    public override string Operation => "AsyncIO.Sleep";
+
     protected override void Disarm() => _timer.Cancel();
 
     protected override void Recycle()

@@ -1,0 +1,79 @@
+using System;
+using System.Globalization;
+using System.Threading;
+using Microsoft.Extensions.Time.Testing;
+using Shouldly;
+
+namespace Scheduler.Tests;
+
+/// <summary>Runs a randomized test body once per seed and names the seed of a failure.</summary>
+internal static class Seeds
+{
+    /// <summary>Set to a number to replay that one seed.</summary>
+    public const string Variable = "SCHEDULER_TEST_SEED";
+
+    /// <summary>
+    /// Calls <paramref name="body"/> with seeds <paramref name="first"/> to <paramref name="first"/> + <paramref name="count"/> - 1
+    /// (or only the seed in <see cref="Variable"/>); a failure is rethrown with its seed and how to replay it.
+    /// </summary>
+    /// <returns>How many seeds ran.</returns>
+    public static int ForEach(int first, int count, Action<int> body)
+    {
+        if (int.TryParse(Environment.GetEnvironmentVariable(Variable), NumberStyles.Integer, CultureInfo.InvariantCulture, out int only))
+        {
+            first = only;
+            count = 1;
+        }
+
+        for (int seed = first; seed < first + count; seed++)
+        {
+            try
+            {
+                body(seed);
+            }
+            catch (Exception exception)
+            {
+                throw new ShouldAssertException(
+                    $"Failed with seed {seed} (replay: {Variable}={seed}): {exception.GetType().Name}: {exception.Message}", exception);
+            }
+        }
+
+        return count;
+    }
+}
+
+/// <summary>What <see cref="FlakyClock"/> throws.</summary>
+internal sealed class ClockFailureException(string message) : Exception(message);
+
+/// <summary>
+/// A <see cref="FakeTimeProvider"/> whose <see cref="GetTimestamp"/> throws on every <see cref="FailEvery"/>-th call while
+/// <see cref="Armed"/>: a clock that fails sometimes, deterministically.
+/// </summary>
+internal sealed class FlakyClock : FakeTimeProvider
+{
+    private int _calls;
+    private int _failures;
+    private volatile bool _armed;
+
+    public int FailEvery { get; init; } = 5;
+
+    public bool Armed
+    {
+        get => _armed;
+        set => _armed = value;
+    }
+
+    /// <summary>How many times the clock has thrown.</summary>
+    public int Failures => Volatile.Read(ref _failures);
+
+    public override long GetTimestamp()
+    {
+        if (_armed && Interlocked.Increment(ref _calls) % FailEvery == 0)
+        {
+            int failure = Interlocked.Increment(ref _failures);
+            throw new ClockFailureException($"clock failure #{failure}");
+        }
+
+        return base.GetTimestamp();
+    }
+}
