@@ -23,9 +23,21 @@ public sealed partial class LoopTaskScheduler
     /// <summary>A timer callback is about to run: how late it is, when someone listens.</summary>
     private void RecordLag(LoopCallback timer)
     {
-        if (LoopMetrics.Lag.Enabled)
+        if (!LoopMetrics.Lag.Enabled)
         {
-            LoopMetrics.Lag.Record(Math.Max(NowTicks() - timer.When, 0) / (double)TimeSpan.TicksPerSecond, LoopMetrics.Tag(this));
+            return;
         }
+
+        long now;
+        try
+        {
+            now = NowTicks();
+        }
+        catch (Exception)
+        {
+            return; // A failing clock is reported where the loop needs it; a metric just goes without.
+        }
+
+        LoopMetrics.Lag.Record(Math.Max(now - timer.When, 0) / (double)TimeSpan.TicksPerSecond, LoopMetrics.Tag(this));
     }
 }
