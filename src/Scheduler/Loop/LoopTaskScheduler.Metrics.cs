@@ -25,7 +25,19 @@ public sealed partial class LoopTaskScheduler
     {
         if (LoopMetrics.Lag.Enabled)
         {
-            LoopMetrics.Lag.Record(Math.Max(NowTicks() - timer.When, 0) / (double)TimeSpan.TicksPerSecond, LoopMetrics.Tag(this));
+            long now;
+            try
+            {
+                now = NowTicks();
+            }
+            catch (Exception exception)
+            {
+                // The timer is already off the queue: a failing clock costs this measurement, never the callback.
+                ReportClockFailure(exception);
+                return;
+            }
+
+            LoopMetrics.Lag.Record(Math.Max(now - timer.When, 0) / (double)TimeSpan.TicksPerSecond, LoopMetrics.Tag(this));
         }
     }
 }
