@@ -156,12 +156,28 @@ public sealed partial class LoopTaskScheduler
         node.When = when;
         node.Sequence = ++_timerSequence;
         _timers.Push(node);
-        if (Debug && captureContext && when - NowTicks() >= s_hugeDelay.Ticks)
+        if (Debug && captureContext)
         {
-            WriteLog($"{member} was given a delay of {new TimeSpan(when - NowTicks())} for {LoopCallback.Describe(callback)}: if that is not meant, check the unit (seconds, not milliseconds).");
+            WarnIfHugeDelay(when, callback, member);
         }
 
         return new LoopTimerHandle(node);
+    }
+
+    private void WarnIfHugeDelay(long when, Delegate callback, string member)
+    {
+        try
+        {
+            long delay = when - NowTicks();
+            if (delay >= s_hugeDelay.Ticks)
+            {
+                WriteLog($"{member} was given a delay of {new TimeSpan(delay)} for {LoopCallback.Describe(callback)}: if that is not meant, check the unit (seconds, not milliseconds).");
+            }
+        }
+        catch (Exception)
+        {
+            // A debug warning must not turn a scheduled timer into a failed call when the clock fails.
+        }
     }
 
     private LoopCallback NewNode(Delegate callback, object? state, bool onLoop)

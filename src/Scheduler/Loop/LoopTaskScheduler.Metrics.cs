@@ -23,21 +23,21 @@ public sealed partial class LoopTaskScheduler
     /// <summary>A timer callback is about to run: how late it is, when someone listens.</summary>
     private void RecordLag(LoopCallback timer)
     {
-        if (LoopMetrics.Lag.Enabled)
+        if (!LoopMetrics.Lag.Enabled)
         {
-            long now;
-            try
-            {
-                now = NowTicks();
-            }
-            catch (Exception exception)
-            {
-                // The timer is already off the queue: a failing clock costs this measurement, never the callback.
-                ReportClockFailure(exception);
-                return;
-            }
-
-            LoopMetrics.Lag.Record(Math.Max(now - timer.When, 0) / (double)TimeSpan.TicksPerSecond, LoopMetrics.Tag(this));
+            return;
         }
+
+        long now;
+        try
+        {
+            now = NowTicks();
+        }
+        catch (Exception)
+        {
+            return; // A failing clock is reported where the loop needs it; a metric just goes without.
+        }
+
+        LoopMetrics.Lag.Record(Math.Max(now - timer.When, 0) / (double)TimeSpan.TicksPerSecond, LoopMetrics.Tag(this));
     }
 }
