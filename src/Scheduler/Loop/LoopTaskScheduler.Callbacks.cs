@@ -166,17 +166,10 @@ public sealed partial class LoopTaskScheduler
 
     private void WarnIfHugeDelay(long when, Delegate callback, string member)
     {
-        try
+        // A debug warning must not turn a scheduled timer into a failed call when the clock fails.
+        if (TryNow(out long now, reportFailure: false) && when - now >= s_hugeDelay.Ticks)
         {
-            long delay = when - NowTicks();
-            if (delay >= s_hugeDelay.Ticks)
-            {
-                WriteLog($"{member} was given a delay of {new TimeSpan(delay)} for {LoopCallback.Describe(callback)}: if that is not meant, check the unit (seconds, not milliseconds).");
-            }
-        }
-        catch (Exception)
-        {
-            // A debug warning must not turn a scheduled timer into a failed call when the clock fails.
+            WriteLog($"{member} was given a delay of {new TimeSpan(when - now)} for {LoopCallback.Describe(callback)}: if that is not meant, check the unit (seconds, not milliseconds).");
         }
     }
 

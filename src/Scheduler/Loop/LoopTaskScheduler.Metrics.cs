@@ -23,21 +23,12 @@ public sealed partial class LoopTaskScheduler
     /// <summary>A timer callback is about to run: how late it is, when someone listens.</summary>
     private void RecordLag(LoopCallback timer)
     {
-        if (LoopMetrics.Lag.Enabled)
+        // A failing clock is reported where the loop needs the time; a metric just goes without.
+        if (!LoopMetrics.Lag.Enabled || !TryNow(out long now, reportFailure: false))
         {
-            long now;
-            try
-            {
-                now = NowTicks();
-            }
-            catch (Exception exception)
-            {
-                // The timer is already off the queue: a failing clock costs this measurement, never the callback.
-                ReportClockFailure(exception);
-                return;
-            }
-
-            LoopMetrics.Lag.Record(Math.Max(now - timer.When, 0) / (double)TimeSpan.TicksPerSecond, LoopMetrics.Tag(this));
+            return;
         }
+
+        LoopMetrics.Lag.Record(Math.Max(now - timer.When, 0) / (double)TimeSpan.TicksPerSecond, LoopMetrics.Tag(this));
     }
 }

@@ -365,23 +365,30 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
     /// <summary>Moves the due timers into the ready queue; a clock that fails is reported and the timers wait.</summary>
     private void MoveDueTimers()
     {
-        if (_timers.Count == 0)
+        if (_timers.Count > 0 && TryNow(out long now, reportFailure: true))
         {
-            return;
+            MoveDueTimers(now);
         }
+    }
 
-        long now;
+    /// <summary>Reads the loop's clock; a clock that throws gives false, reported to the exception handler if asked.</summary>
+    private bool TryNow(out long now, bool reportFailure)
+    {
         try
         {
             now = NowTicks();
+            return true;
         }
         catch (Exception exception)
         {
-            ReportClockFailure(exception);
-            return;
-        }
+            now = 0;
+            if (reportFailure)
+            {
+                ReportClockFailure(exception);
+            }
 
-        MoveDueTimers(now);
+            return false;
+        }
     }
 
     private void ReportClockFailure(Exception exception) =>

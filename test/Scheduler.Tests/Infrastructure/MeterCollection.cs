@@ -3,9 +3,10 @@ using Xunit;
 namespace Scheduler.Tests;
 
 /// <summary>
-/// The tests that listen to the <c>Scheduler</c> meter and the tests that count allocations, kept from running at the
-/// same time: a <c>MeterListener</c> enables the instruments of every loop in the process, and a loop that records
-/// measurements into a listener allocates, which an allocation count running in parallel would see.
+/// The tests that listen to the <c>Scheduler</c> meter, and the tests that a listener would disturb, kept from running at
+/// the same time: a <c>MeterListener</c> enables the instruments of every loop in the process. A loop that records
+/// measurements into a listener allocates, which an allocation count would see; and it reads its clock for the timer
+/// lag, where a failing clock costs only the measurement and is not reported, which a count of clock failures would see.
 /// </summary>
 [CollectionDefinition(Name)]
 public sealed class MeterCollection

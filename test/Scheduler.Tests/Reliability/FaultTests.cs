@@ -12,6 +12,7 @@ namespace Scheduler.Tests;
 /// <summary>
 /// Each kind of failure is reported, the loop keeps running, and nothing queued behind the failure is lost.
 /// </summary>
+[Collection(MeterCollection.Name)]
 public class FaultTests
 {
     [Fact]
