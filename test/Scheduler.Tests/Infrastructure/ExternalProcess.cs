@@ -71,9 +71,10 @@ internal static class ExternalProcess
                 $"'{Path.GetFileName(fileName)} {string.Join(' ', start.ArgumentList)}' did not finish within {timeout.TotalSeconds} s; its output:\n{Text(output)}");
         }
 
-        // The timed wait above does not wait for the output streams to drain; this one does, and is bounded too
-        // (a build server that kept the streams open would otherwise hold it).
-        process.WaitForExit(TimeSpan.FromSeconds(10));
+        // Only the parameterless WaitForExit waits for the redirected streams to drain (a timed one may return with the
+        // last lines still in flight); it runs bounded, since a build server that kept the streams open would hold it.
+        Process exited = process;
+        System.Threading.Tasks.Task.Run(() => exited.WaitForExit()).Wait(TimeSpan.FromSeconds(30));
         return new Result(process.ExitCode, Text(output));
     }
 
