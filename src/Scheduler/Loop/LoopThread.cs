@@ -16,7 +16,8 @@ public sealed class LoopThread : IDisposable, IAsyncDisposable
     private readonly TaskCompletionSource<bool> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _disposed;
 
-    /// <summary>Creates the loop and starts its thread (a background thread named after <see cref="LoopOptions.Name"/>).</summary>
+    /// <summary>Creates the loop and starts its thread (a background thread named after <see cref="LoopOptions.Name"/>);
+    /// returns once the loop runs.</summary>
     public LoopThread(LoopOptions? options = null)
     {
         Loop = new LoopTaskScheduler(options);
@@ -25,7 +26,11 @@ public sealed class LoopThread : IDisposable, IAsyncDisposable
             IsBackground = true,
             Name = options?.Name ?? "LoopThread",
         };
+        // Returns once the loop runs, so that from here on it is "running on another thread" for every check.
+        using var running = new ManualResetEventSlim();
+        Loop.CallSoonThreadSafe(running.Set);
         _thread.Start();
+        running.Wait();
     }
 
     /// <summary>The loop: a <see cref="TaskScheduler"/> for <c>TaskFactory</c>, and the target of <c>CallSoonThreadSafe</c>.</summary>
