@@ -243,7 +243,22 @@ public sealed partial class LoopTaskScheduler
 
         try
         {
-            RunInContext(node.Context, s_invokeNode, node);
+            ExecutionContext? context = node.Context;
+            if (RunsInLoopContext(context))
+            {
+                try
+                {
+                    node.Invoke();
+                }
+                finally
+                {
+                    RestoreLoopContexts();
+                }
+            }
+            else
+            {
+                ExecutionContext.Run(context!, s_invokeNode, node);
+            }
         }
         catch (Exception exception)
         {
@@ -281,9 +296,23 @@ public sealed partial class LoopTaskScheduler
         var callback = (SendOrPostCallback)item.Callback;
         try
         {
-            _currentPost = callback;
-            _currentPostState = item.State;
-            RunInContext(item.Context, s_invokePosted, this);
+            if (RunsInLoopContext(item.Context))
+            {
+                try
+                {
+                    callback(item.State);
+                }
+                finally
+                {
+                    RestoreLoopContexts();
+                }
+            }
+            else
+            {
+                _currentPost = callback;
+                _currentPostState = item.State;
+                ExecutionContext.Run(item.Context!, s_invokePosted, this);
+            }
         }
         catch (Exception exception)
         {

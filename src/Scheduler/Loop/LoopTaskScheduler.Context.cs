@@ -4,9 +4,39 @@ namespace Scheduler;
 
 public sealed partial class LoopTaskScheduler
 {
-    /// <summary>The last context captured on the loop thread for scheduled work, and what it became without the task.</summary>
+    /// <summary>The thread running the loop, while it runs: its contexts are read through it (see <see cref="ThreadContexts"/>).</summary>
+    private Thread? _loopThread;
+
+    /// <summary>The context of the thread that runs the loop, captured as the run starts: callbacks run in it between switches.</summary>
+    private ExecutionContext? _runContext;
+
+    /// <summary><see cref="_runContext"/> as the thread stores it (null for the default context).</summary>
+    private ExecutionContext? _runContextStored;
+
+    /// <summary>The last context found on the loop thread when work was scheduled (as stored), and what it became without the task.</summary>
     private ExecutionContext? _captureSource;
     private ExecutionContext? _captureResult;
+    private bool _captureCached;
+
+    /// <summary>Called as a run starts, on the loop thread.</summary>
+    private void EnterContexts()
+    {
+        _loopThread = Thread.CurrentThread;
+        _runContext = ExecutionContext.Capture();
+        _runContextStored = ReadStoredContext();
+        _captureCached = false;
+        _captureSource = null;
+        _captureResult = null;
+    }
+
+    /// <summary>The loop thread's execution context, as stored on the thread when it can be read there, else as captured.</summary>
+#pragma warning disable CA1822 // Static on netstandard2.0 only, where the thread's fields are not read.
+    private ExecutionContext? ReadStoredContext() =>
+#if NET8_0_OR_GREATER
+        ThreadContexts.Available ? ThreadContexts.RawExecutionContext(_loopThread!) : ExecutionContext.Capture();
+#else
+        ExecutionContext.Capture();
+#endif
 
     /// <summary>
     /// <see cref="LoopTaskState.CaptureForFork()"/> on the loop thread, remembering the last answer: a burst of
@@ -14,10 +44,10 @@ public sealed partial class LoopTaskScheduler
     /// </summary>
     private ExecutionContext? CaptureOnLoop()
     {
-        ExecutionContext? captured = ExecutionContext.Capture();
-        if (!ReferenceEquals(captured, _captureSource))
+        ExecutionContext? stored = ReadStoredContext();
+        if (!_captureCached || !ReferenceEquals(stored, _captureSource))
         {
-            ExecutionContext? result = LoopTaskState.CaptureForFork(captured);
+            ExecutionContext? result = LoopTaskState.CaptureForFork(ExecutionContext.Capture());
 #if NET8_0_OR_GREATER
             // The context callbacks run in anyway (the run's own): null says so, and storing null costs no GC barrier.
             if (ReferenceEquals(result, _runContext))
@@ -26,58 +56,63 @@ public sealed partial class LoopTaskScheduler
             }
 #endif
             _captureResult = result;
-            _captureSource = captured;
+            _captureSource = stored;
+            _captureCached = true;
         }
 
         return _captureResult;
     }
 
-    /// <summary>The context of the thread that runs the loop, captured as the run starts: callbacks run in it between switches.</summary>
-    private ExecutionContext? _runContext;
-
     /// <summary>
-    /// Runs <paramref name="callback"/>(<paramref name="state"/>) in <paramref name="context"/>, the context captured when
-    /// the work was scheduled, and leaves the loop thread's contexts as they were.
+    /// Whether work captured in <paramref name="context"/> may run directly on the loop thread: it was scheduled with
+    /// nothing flowing (null), or in the loop thread's own context.
     /// </summary>
     /// <remarks>
-    /// Most work is scheduled from the loop thread with nothing flowing, so its context is the loop thread's own. On
-    /// .NET 8+ that case calls the callback directly and undoes afterwards whatever it changed (an <c>AsyncLocal</c>, the
-    /// synchronization context), which is what <see cref="ExecutionContext.Run"/> would do, minus its switch.
+    /// Most work is scheduled from the loop thread with nothing flowing. That case is called directly and
+    /// <see cref="RestoreLoopContexts"/> undoes afterwards whatever it changed (an <c>AsyncLocal</c>, the synchronization
+    /// context), which is what <see cref="ExecutionContext.Run"/> would do, minus its switch.
     /// </remarks>
-#pragma warning disable CA1822 // Static on netstandard2.0 only, where the fast path is missing.
-    private void RunInContext(ExecutionContext? context, ContextCallback callback, object state)
+    private bool RunsInLoopContext(ExecutionContext? context) =>
+#if NET8_0_OR_GREATER
+        context is null || ReferenceEquals(context, _runContext);
+#else
+        // Without ExecutionContext.Restore, only work that captured nothing may skip ExecutionContext.Run.
+        context is null;
+#endif
+#pragma warning restore CA1822
+
+    /// <summary>
+    /// After work ran directly on the loop thread: puts back the run's execution context and the loop's synchronization
+    /// context if the work changed them. Between items they are always those two, so nothing needs capturing before.
+    /// </summary>
+    private void RestoreLoopContexts()
     {
 #if NET8_0_OR_GREATER
-        ExecutionContext? current = ExecutionContext.Capture();
-        if (context is null || ReferenceEquals(context, current))
+        if (ThreadContexts.Available)
         {
-            try
+            Thread thread = _loopThread!;
+            if (!ReferenceEquals(ThreadContexts.RawExecutionContext(thread), _runContextStored) && _runContext is { } run)
             {
-                callback(state);
+                ExecutionContext.Restore(run);
+                _runContextStored = ThreadContexts.RawExecutionContext(thread);
             }
-            finally
-            {
-                if (!ReferenceEquals(ExecutionContext.Capture(), current) && current is not null)
-                {
-                    ExecutionContext.Restore(current);
-                }
 
-                if (!ReferenceEquals(System.Threading.SynchronizationContext.Current, SynchronizationContext))
-                {
-                    System.Threading.SynchronizationContext.SetSynchronizationContext(SynchronizationContext);
-                }
+            if (!ReferenceEquals(ThreadContexts.SynchronizationContext(thread), SynchronizationContext))
+            {
+                System.Threading.SynchronizationContext.SetSynchronizationContext(SynchronizationContext);
             }
 
             return;
         }
-#else
-        if (context is null)
+
+        if (_runContext is { } context && !ReferenceEquals(ExecutionContext.Capture(), context))
         {
-            callback(state);
-            return;
+            ExecutionContext.Restore(context);
         }
 #endif
-        ExecutionContext.Run(context, callback, state);
+        if (!ReferenceEquals(System.Threading.SynchronizationContext.Current, SynchronizationContext))
+        {
+            System.Threading.SynchronizationContext.SetSynchronizationContext(SynchronizationContext);
+        }
     }
-#pragma warning restore CA1822
 }

@@ -157,4 +157,42 @@ public class ExecutionContextTests
         seen.ShouldBe([null]);
         s_local.Value.ShouldBeNull();
     });
+
+    [Fact]
+    public void ScheduledOnTheLoopThread_ValueOrContextChangedInsideACallback_DoesNotReachTheNextOne() => Guard.Run(() =>
+    {
+        // Work scheduled on the loop thread with nothing flowing runs without an ExecutionContext switch: what it
+        // changes is undone after it, before the next item (callback, post or task) runs.
+        using var test = new TestLoop();
+        var seen = new List<(string Kind, string? Value, bool LoopContext)>();
+        void Record(string kind) => seen.Add((kind, s_local.Value, SynchronizationContext.Current == test.Loop.SynchronizationContext));
+        s_local.Value = null;
+        test.Loop.CallSoon(() =>
+        {
+            test.Loop.CallSoon(() =>
+            {
+                s_local.Value = "set inside a callback";
+                SynchronizationContext.SetSynchronizationContext(new SynchronizationContext());
+            });
+            test.Loop.CallSoon(() => Record("callback"));
+            SynchronizationContext.Current!.Post(_ =>
+            {
+                s_local.Value = "set inside a post";
+                SynchronizationContext.SetSynchronizationContext(null);
+            }, null);
+            SynchronizationContext.Current!.Post(_ => Record("post"), null);
+            test.Loop.CallSoon(() => Record("callback after the post"));
+        });
+
+        test.RunUntilIdle();
+
+        seen.ShouldBe([("callback", null, true), ("post", null, true), ("callback after the post", null, true)]);
+    });
+
+    [Fact]
+    public void ThreadContexts_OnThisRuntime_AreReadThroughTheLoopThread()
+    {
+        // The loop's fast path reads the thread's context fields; if a runtime renamed them it would fall back silently.
+        ThreadContexts.Available.ShouldBeTrue();
+    }
 }
