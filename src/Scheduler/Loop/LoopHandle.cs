@@ -8,15 +8,19 @@ namespace Scheduler;
 /// <para>Equivalent to asyncio's <c>asyncio.Handle</c>.</para>
 /// </summary>
 /// <remarks>
-/// A value type over a pooled node, so that scheduling allocates nothing.
-/// <see cref="Cancel"/> is loop-affine, like every loop member.
-/// <para>Differs from asyncio: once the callback has run, <see cref="Cancel"/> does nothing and
-/// <see cref="IsCancelled"/> stays false (asyncio marks a handle cancelled even after it ran).</para>
+/// A value type, so that scheduling allocates nothing: on the loop thread it is the callback's place in the ready queue,
+/// from another thread a pooled node. <see cref="Cancel"/> is loop-affine, like every loop member.
+/// <para>Differs from asyncio: a handle is spent once the loop has reached its callback. <see cref="Cancel"/> then does
+/// nothing, and <see cref="IsCancelled"/> stays false after the callback ran (asyncio marks a handle cancelled even after
+/// it ran). A callback scheduled on the loop thread and cancelled reads cancelled until the loop has skipped it.</para>
 /// </remarks>
 public readonly struct LoopHandle : IEquatable<LoopHandle>
 {
-    private readonly LoopCallback? _node;
-    private readonly int _version;
+    /// <summary>The node of a callback posted from another thread (or a timer), or the loop whose ready queue holds it.</summary>
+    private readonly object? _owner;
+
+    /// <summary>The node's version, or the callback's sequence number in the loop's ready queue.</summary>
+    private readonly long _id;
 
     internal LoopHandle(LoopCallback node)
         : this(node, node.Version)
@@ -25,12 +29,23 @@ public readonly struct LoopHandle : IEquatable<LoopHandle>
 
     internal LoopHandle(LoopCallback node, int version)
     {
-        _node = node;
-        _version = version;
+        _owner = node;
+        _id = version;
     }
 
-    /// <summary>Whether <see cref="Cancel"/> was called before the callback ran.</summary>
-    public bool IsCancelled => _node is { } node && node.Version == _version && node.Cancelled;
+    internal LoopHandle(LoopTaskScheduler loop, long sequence)
+    {
+        _owner = loop;
+        _id = sequence;
+    }
+
+    /// <summary>Whether <see cref="Cancel"/> was called before the callback ran (see the remarks for how long this is known).</summary>
+    public bool IsCancelled => _owner switch
+    {
+        LoopCallback node => node.Version == _id && node.Cancelled,
+        LoopTaskScheduler loop => loop.IsQueuedCallbackCancelled(_id),
+        _ => false,
+    };
 
     /// <summary>
     /// Cancels the callback: if it has not run yet, it never will. Does nothing if it already ran or was cancelled.
@@ -38,20 +53,25 @@ public readonly struct LoopHandle : IEquatable<LoopHandle>
     /// </summary>
     public void Cancel()
     {
-        if (_node is { } node && node.Version == _version)
+        switch (_owner)
         {
-            node.Loop!.CancelCallback(node);
+            case LoopCallback node when node.Version == _id:
+                node.Loop!.CancelCallback(node);
+                break;
+            case LoopTaskScheduler loop:
+                loop.CancelQueuedCallback(_id);
+                break;
         }
     }
 
     /// <inheritdoc/>
-    public bool Equals(LoopHandle other) => ReferenceEquals(_node, other._node) && _version == other._version;
+    public bool Equals(LoopHandle other) => ReferenceEquals(_owner, other._owner) && _id == other._id;
 
     /// <inheritdoc/>
     public override bool Equals(object? obj) => obj is LoopHandle other && Equals(other);
 
     /// <inheritdoc/>
-    public override int GetHashCode() => ((_node?.GetHashCode() ?? 0) * 397) ^ _version;
+    public override int GetHashCode() => ((_owner?.GetHashCode() ?? 0) * 397) ^ _id.GetHashCode();
 
     /// <summary>Compares two handles.</summary>
     public static bool operator ==(LoopHandle left, LoopHandle right) => left.Equals(right);
@@ -62,12 +82,15 @@ public readonly struct LoopHandle : IEquatable<LoopHandle>
     /// <inheritdoc/>
     public override string ToString()
     {
-        if (_node is not { } node)
+        switch (_owner)
         {
-            return "<LoopHandle>";
+            case LoopCallback node:
+                string state = node.Version != _id ? " done" : node.Cancelled ? " cancelled" : string.Empty;
+                return $"<LoopHandle {LoopCallback.Describe(node.Version == _id ? node.Callback : null)}{state}>";
+            case LoopTaskScheduler loop:
+                return loop.DescribeQueuedCallback(_id);
+            default:
+                return "<LoopHandle>";
         }
-
-        string state = node.Version != _version ? " done" : node.Cancelled ? " cancelled" : string.Empty;
-        return $"<LoopHandle {LoopCallback.Describe(node.Version == _version ? node.Callback : null)}{state}>";
     }
 }

@@ -12,16 +12,16 @@ public sealed partial class LoopTaskScheduler
     private static readonly TimeSpan s_hugeDelay = TimeSpan.FromDays(1);
 
     private static readonly ContextCallback s_invokeNode = static state => ((LoopCallback)state!).Invoke();
-    private static readonly ContextCallback s_invokePosted = static state => ((LoopTaskScheduler)state!).InvokeCurrentPost();
+    private static readonly ContextCallback s_invokeCurrent = static state => ((LoopTaskScheduler)state!).InvokeCurrent();
 
     /// <summary>Recycled nodes, grown to the largest burst seen (up to <see cref="MaxPooledCallbacks"/>). Loop thread only.</summary>
     private LoopCallback[] _callbackPool = new LoopCallback[256];
     private int _callbackPoolCount;
     private long _timerSequence;
 
-    /// <summary>The posted delegate being run, handed to <see cref="ExecutionContext.Run"/> without a closure.</summary>
-    private SendOrPostCallback? _currentPost;
-    private object? _currentPostState;
+    /// <summary>The queued delegate being run in a context of its own, handed to <see cref="ExecutionContext.Run"/> without a closure.</summary>
+    private object? _currentCallback;
+    private object? _currentState;
 
     /// <summary>
     /// Schedules <paramref name="callback"/> to run in the next iteration of the loop.
@@ -103,10 +103,10 @@ public sealed partial class LoopTaskScheduler
                 : throw new InvalidOperationException(ClosedMessage);
         }
 
-        LoopCallback node = NewNode(callback, state, onLoop: true);
-        var handle = new LoopHandle(node);
-        _ready.Enqueue(node);
-        return handle;
+        // No node: the handle is the callback's number in the ready queue, so posting writes one slot and nothing else.
+        long sequence = _ready.NextSequence;
+        _ready.Enqueue(callback, state, CaptureOnLoop());
+        return new LoopHandle(this, sequence);
     }
 
     /// <summary>
@@ -125,9 +125,7 @@ public sealed partial class LoopTaskScheduler
             return;
         }
 
-        LoopCallback node = NewNode(callback, state, onLoop: true);
-        node.Context = null;
-        _ready.Enqueue(node);
+        _ready.Enqueue(callback, state, null);
     }
 
     /// <summary>
@@ -229,6 +227,70 @@ public sealed partial class LoopTaskScheduler
         node.Context = null;
     }
 
+    /// <summary>Cancels a callback queued on the loop thread, by its handle's sequence number, if it is still pending.</summary>
+    internal void CancelQueuedCallback(long sequence)
+    {
+        CheckThread("LoopHandle.Cancel");
+        if (_ready.IsPending(sequence))
+        {
+            ref WorkItem slot = ref _ready.Slot(sequence);
+            if (slot.Callback is Delegate)
+            {
+                slot = new WorkItem(CancelledCallback.Instance, null, null);
+            }
+        }
+    }
+
+    /// <summary>True while a cancelled callback queued on the loop thread waits to be skipped. Best effort off the loop thread.</summary>
+    internal bool IsQueuedCallbackCancelled(long sequence) => _ready.PeekCallback(sequence) is CancelledCallback;
+
+    internal string DescribeQueuedCallback(long sequence) => _ready.PeekCallback(sequence) switch
+    {
+        CancelledCallback => "<LoopHandle cancelled>",
+        Delegate callback => $"<LoopHandle {LoopCallback.Describe(callback)}>",
+        _ => "<LoopHandle done>",
+    };
+
+    /// <summary>Runs a callback queued on the loop thread (a delegate, with its state, in the context captured with it).</summary>
+    private void RunQueued(in WorkItem item)
+    {
+        try
+        {
+            if (RunsInLoopContext(item.Context))
+            {
+                try
+                {
+                    if (item.Callback is Action<object?> withState)
+                    {
+                        withState(item.State);
+                    }
+                    else
+                    {
+                        ((Action)item.Callback)();
+                    }
+                }
+                finally
+                {
+                    RestoreLoopContexts();
+                }
+            }
+            else
+            {
+                _currentCallback = item.Callback;
+                _currentState = item.State;
+                ExecutionContext.Run(item.Context!, s_invokeCurrent, this);
+            }
+        }
+        catch (Exception exception)
+        {
+            CallExceptionHandler(new LoopExceptionContext($"Exception in callback {LoopCallback.Describe((Delegate)item.Callback)}")
+            {
+                Exception = exception,
+                Handle = new LoopHandle(this, _ready.LastDequeued),
+            });
+        }
+    }
+
     private void RunCallback(LoopCallback node)
     {
         if (node.Cancelled)
@@ -309,9 +371,9 @@ public sealed partial class LoopTaskScheduler
             }
             else
             {
-                _currentPost = callback;
-                _currentPostState = item.State;
-                ExecutionContext.Run(item.Context!, s_invokePosted, this);
+                _currentCallback = callback;
+                _currentState = item.State;
+                ExecutionContext.Run(item.Context!, s_invokeCurrent, this);
             }
         }
         catch (Exception exception)
@@ -324,12 +386,31 @@ public sealed partial class LoopTaskScheduler
         }
     }
 
-    private void InvokeCurrentPost()
+    private void InvokeCurrent()
     {
-        SendOrPostCallback callback = _currentPost!;
-        object? state = _currentPostState;
-        _currentPost = null;
-        _currentPostState = null;
-        callback(state);
+        object callback = _currentCallback!;
+        object? state = _currentState;
+        _currentCallback = null;
+        _currentState = null;
+        switch (callback)
+        {
+            case SendOrPostCallback posted:
+                posted(state);
+                break;
+            case Action<object?> withState:
+                withState(state);
+                break;
+            default:
+                ((Action)callback)();
+                break;
+        }
+    }
+
+    /// <summary>What a cancelled callback's slot in the ready queue holds until the loop skips it.</summary>
+    private sealed class CancelledCallback
+    {
+        public static readonly CancelledCallback Instance = new();
+
+        public override string ToString() => "<cancelled callback>";
     }
 }

@@ -440,16 +440,22 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
     /// <summary>Runs one item of the ready queue, whatever its kind.</summary>
     private void Execute(in WorkItem item)
     {
+        // Most frequent first; every case but the last is a sealed type, so each test is one compare.
         switch (item.Callback)
         {
+            case SendOrPostCallback:
+                RunPosted(in item);
+                break;
+            case Action<object?> or Action:
+                RunQueued(in item);
+                break;
             case LoopCallback node:
                 RunCallback(node);
                 break;
-            case Task task:
-                TryExecuteTask(task);
+            case CancelledCallback:
                 break;
             default:
-                RunPosted(in item);
+                TryExecuteTask((Task)item.Callback);
                 break;
         }
     }

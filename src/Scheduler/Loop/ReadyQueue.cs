@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Threading;
 
 namespace Scheduler;
 
@@ -16,8 +17,38 @@ internal sealed class ReadyQueue
     private int _head;
     private int _count;
 
+    /// <summary>
+    /// The sequence number of the item at the head. Every queued item takes the next number, so the handle of a
+    /// callback queued on the loop thread is just its number: it finds its slot while the callback is pending.
+    /// </summary>
+    private long _headSequence;
+
     /// <summary>The number of queued items.</summary>
     public int Count => _count;
+
+    /// <summary>The sequence number the next queued item takes.</summary>
+    public long NextSequence => _headSequence + _count;
+
+    /// <summary>The sequence number of the item <see cref="Dequeue"/> returned last.</summary>
+    public long LastDequeued => _headSequence - 1;
+
+    /// <summary>Whether the item numbered <paramref name="sequence"/> is still queued.</summary>
+    public bool IsPending(long sequence) => sequence >= _headSequence && sequence - _headSequence < _count;
+
+    /// <summary>
+    /// The callback of the item numbered <paramref name="sequence"/> while it is queued, else null. Reads one snapshot of
+    /// the ring, so a handle read off the loop thread gets a best-effort answer, never an exception.
+    /// </summary>
+    public object? PeekCallback(long sequence)
+    {
+        WorkItem[] items = _items;
+        long offset = sequence - _headSequence;
+        int count = _count;
+        return offset >= 0 && offset < count ? items[(_head + (int)offset) & (items.Length - 1)].Callback : null;
+    }
+
+    /// <summary>The slot of a pending item (<see cref="IsPending"/> must be true).</summary>
+    public ref WorkItem Slot(long sequence) => ref _items[(_head + (int)(sequence - _headSequence)) & (_items.Length - 1)];
 
     public void Enqueue(in WorkItem item)
     {
@@ -42,6 +73,32 @@ internal sealed class ReadyQueue
         _count++;
     }
 
+    /// <summary>
+    /// Queues a callback without a node. The slot's fields are null already: null state and context are not written,
+    /// which spares their GC write barriers.
+    /// </summary>
+    public void Enqueue(Delegate callback, object? state, ExecutionContext? context)
+    {
+        if (_count == _items.Length)
+        {
+            Grow();
+        }
+
+        ref WorkItem slot = ref _items[(_head + _count) & (_items.Length - 1)];
+        slot.Callback = callback;
+        if (state is not null)
+        {
+            slot.State = state;
+        }
+
+        if (context is not null)
+        {
+            slot.Context = context;
+        }
+
+        _count++;
+    }
+
     public WorkItem Dequeue()
     {
         Debug.Assert(_count > 0, "Dequeue on an empty ready queue");
@@ -50,6 +107,7 @@ internal sealed class ReadyQueue
         slot = default; // let the GC take what ran
         _head = (_head + 1) & (_items.Length - 1);
         _count--;
+        _headSequence++;
         return item;
     }
 
@@ -65,6 +123,7 @@ internal sealed class ReadyQueue
     public void Clear()
     {
         Array.Clear(_items, 0, _items.Length);
+        _headSequence += _count;
         _head = 0;
         _count = 0;
     }
