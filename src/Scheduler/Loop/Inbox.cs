@@ -35,12 +35,21 @@ internal sealed class Inbox
     /// <summary>Work the loop started elsewhere (executor, <c>ToThread</c>) that will post back.</summary>
     private int _external;
 
-    /// <summary>How many recycled callback nodes other threads find here, so their posts allocate nothing.</summary>
-    private const int SharedNodes = 1024;
+    /// <summary>How many recycled callback nodes other threads find here at first, so their posts allocate nothing.</summary>
+    private const int InitialSharedNodes = 1024;
 
-    /// <summary>Callback nodes for <c>CallSoonThreadSafe</c> from other threads: taken and refilled under the lock.</summary>
-    private readonly LoopCallback?[] _nodes = new LoopCallback?[SharedNodes];
+    /// <summary>The most the shared stock grows to (the loop's own pool keeps no more either).</summary>
+    private const int MaxSharedNodes = 65536;
+
+    /// <summary>
+    /// Callback nodes for <c>CallSoonThreadSafe</c> from other threads: taken and refilled under the lock. When posters
+    /// run it dry between two drains, it doubles at the next drain, so a steady stream of posts stops allocating.
+    /// </summary>
+    private LoopCallback?[] _nodes = new LoopCallback?[InitialSharedNodes];
     private int _nodeCount;
+
+    /// <summary>A post found no shared node since the last drain.</summary>
+    private bool _nodesRanDry;
 
     /// <summary>Adds <paramref name="item"/>; returns false if the inbox is closed.</summary>
     public bool Add(in WorkItem item)
@@ -89,6 +98,7 @@ internal sealed class Inbox
             }
             else
             {
+                _nodesRanDry = true;
                 node = new LoopCallback { Loop = loop };
             }
 
@@ -135,7 +145,7 @@ internal sealed class Inbox
         // Every iteration asks, and most find nothing: skip the lock then (it cost a third of a busy loop's turn).
         // A post that lands just after this read is not lost: the loop drains it next turn, and an idle loop's wait
         // takes the lock and sees it.
-        if (Volatile.Read(ref _count) == 0 && (poolCount == 0 || Volatile.Read(ref _nodeCount) == SharedNodes))
+        if (Volatile.Read(ref _count) == 0 && (poolCount == 0 || Volatile.Read(ref _nodeCount) == Volatile.Read(ref _nodes).Length))
         {
             return;
         }
@@ -144,7 +154,16 @@ internal sealed class Inbox
         int count;
         lock (_lock)
         {
-            while (_nodeCount < SharedNodes && poolCount > 0)
+            if (_nodesRanDry)
+            {
+                _nodesRanDry = false;
+                if (_nodes.Length < MaxSharedNodes)
+                {
+                    Array.Resize(ref _nodes, _nodes.Length * 2);
+                }
+            }
+
+            while (_nodeCount < _nodes.Length && poolCount > 0)
             {
                 _nodes[_nodeCount++] = pool[--poolCount];
                 pool[poolCount] = null!;

@@ -117,7 +117,8 @@ public sealed partial class LoopTaskScheduler
     {
         if (!IsOnLoopThread)
         {
-            if (!_inbox.AddCallback(this, callback, state, null, out _))
+            // No handle is given out, so no node is needed either.
+            if (!_inbox.Add(new WorkItem(callback, state, null)))
             {
                 WriteLog($"A wake-up for {LoopCallback.Describe(callback)} came after the event loop was closed and was dropped.");
             }
