@@ -131,6 +131,25 @@ public sealed partial class LoopTaskScheduler
     }
 
     /// <summary>
+    /// A wake-up for the library's own awaitables, as <see cref="CallSoonInternal"/> but without a handle: on the loop
+    /// thread it goes straight into the ready queue, with no callback node to rent and recycle.
+    /// </summary>
+    internal void PostInternal(SendOrPostCallback callback, object state)
+    {
+        if (!IsOnLoopThread)
+        {
+            if (!_inbox.Add(new WorkItem(callback, state, null)))
+            {
+                WriteLog($"A wake-up for {LoopCallback.Describe(callback)} came after the event loop was closed and was dropped.");
+            }
+
+            return;
+        }
+
+        _ready.Enqueue(callback, state);
+    }
+
+    /// <summary>
     /// A timer for the library's own awaitables (sleeps): no <see cref="ExecutionContext"/> is captured, because what it
     /// resumes, an awaiting method, restores its own.
     /// </summary>

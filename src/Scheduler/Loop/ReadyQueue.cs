@@ -42,6 +42,20 @@ internal sealed class ReadyQueue
         _count++;
     }
 
+    /// <summary>Queues a posted delegate that captured no context: the slot's context is null already.</summary>
+    public void Enqueue(object callback, object state)
+    {
+        if (_count == _items.Length)
+        {
+            Grow();
+        }
+
+        ref WorkItem slot = ref _items[(_head + _count) & (_items.Length - 1)];
+        slot.Callback = callback;
+        slot.State = state;
+        _count++;
+    }
+
     public WorkItem Dequeue()
     {
         Debug.Assert(_count > 0, "Dequeue on an empty ready queue");

@@ -17,7 +17,7 @@ namespace Scheduler;
 /// <typeparam name="T">The result type; <see cref="VoidResult"/> for a plain <see cref="ValueTask"/>.</typeparam>
 internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, ICancellableWait, IDescribedWait
 {
-    private static readonly Action<object?> s_runContinuation = static state => ((LoopPromise<T>)state!).InvokeContinuation();
+    private static readonly SendOrPostCallback s_runContinuation = static state => ((LoopPromise<T>)state!).InvokeContinuation();
     private static readonly Action<object?> s_tokenCancelled = static state =>
     {
         var (promise, version) = ((LoopPromise<T>, short))state!;
@@ -28,7 +28,9 @@ internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, 
     private bool _completed;
     private T _result = default!;
     private Exception? _error;
-    private LoopTaskState? _task;
+
+    /// <summary>Whether <see cref="_owner"/> still has this use as its current wait (a flag: no second reference to store).</summary>
+    private bool _ownerWaits;
 
     /// <summary>The loop task awaiting this use, kept past completion: a cancellation still pending when it resumes is delivered there.</summary>
     private LoopTaskState? _owner;
@@ -93,8 +95,8 @@ internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, 
 
         if (LoopTaskState.Current is { } task && ReferenceEquals(task.Loop, Loop))
         {
-            _task = task;
             _owner = task;
+            _ownerWaits = true;
             task.BeginWait(this);
         }
     }
@@ -143,10 +145,19 @@ internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, 
         _completed = true;
         _result = result;
         _error = error;
-        _task?.EndWait(this);
-        _task = null;
-        _registration.Dispose();
-        _registration = default;
+        if (_ownerWaits)
+        {
+            // Completions run on the loop thread, where the task's current wait is only ever set.
+            _ownerWaits = false;
+            _owner!.EndWaitOnLoop(this);
+        }
+
+        if (_token.CanBeCanceled)
+        {
+            _registration.Dispose();
+            _registration = default;
+        }
+
         if (_continuation is not null)
         {
             if (inline)
@@ -155,7 +166,7 @@ internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, 
             }
             else
             {
-                Loop.CallSoonInternal(s_runContinuation, this);
+                Loop.PostInternal(s_runContinuation, this);
             }
         }
     }
@@ -168,15 +179,21 @@ internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, 
         ExecutionContext? executionContext = _continuationExecutionContext;
         _continuation = null;
         _continuationState = null;
-        _continuationContext = null;
-        _continuationExecutionContext = null;
-        LastResumed = state;
+        if (!ReferenceEquals(LastResumed, state))
+        {
+            // A waiter reused by the same method resumes the same box: no store, and no GC write barrier, for it.
+            LastResumed = state;
+        }
+
         if (context is not null)
         {
+            _continuationContext = null;
+            _continuationExecutionContext = null;
             context.Post(static s => { var (c, st) = ((Action<object?>, object?))s!; c(st); }, (continuation, state));
         }
         else if (executionContext is not null)
         {
+            _continuationExecutionContext = null;
             ExecutionContext.Run(executionContext, static s => { var (c, st) = ((Action<object?>, object?))s!; c(st); }, (continuation, state));
         }
         else
@@ -215,7 +232,7 @@ internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, 
         if (_completed)
         {
             // Never inline inside OnCompleted: run it as the next callback.
-            Loop.CallSoonInternal(s_runContinuation, this);
+            Loop.PostInternal(s_runContinuation, this);
         }
     }
 
