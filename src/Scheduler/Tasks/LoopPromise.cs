@@ -73,9 +73,10 @@ internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, 
     /// </summary>
     protected void Watch(CancellationToken token)
     {
-        _token = token;
         if (token.CanBeCanceled)
         {
+            // Only a token that can fire is kept (the field is default otherwise): no store on the common path.
+            _token = token;
             // Any thread may cancel the token: hop to the loop, and let the version tell whether this use is over by then.
             _registration = token.Register(
                 static state =>
