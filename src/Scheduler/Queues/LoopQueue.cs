@@ -26,6 +26,9 @@ public class LoopQueue<T> : IAsyncEnumerable<T>
     private readonly WaiterQueue<VoidResult> _putters = new("LoopQueue.PutAsync");
     private readonly WaiterQueue<VoidResult> _joiners = new("LoopQueue.JoinAsync");
     private LoopBinding _binding;
+
+    /// <summary>The queue's type as misuse messages name it, read once: asking the type on every call costs.</summary>
+    private readonly string _name;
     private int _unfinished;
     private bool _shutDown;
 
@@ -42,6 +45,7 @@ public class LoopQueue<T> : IAsyncEnumerable<T>
     {
         MaxSize = Math.Max(maxSize, 0);
         _items = storage;
+        _name = GetType().Name;
 
         // A getter handed an item but cancelled before it resumed gives the item back: it takes nothing.
         _getters.Resuming = (_, item, cancelled) =>
@@ -96,7 +100,7 @@ public class LoopQueue<T> : IAsyncEnumerable<T>
     /// <exception cref="QueueShutDownException">The queue was shut down.</exception>
     public bool TryPut(T item)
     {
-        _binding.Check(GetType().Name);
+        _binding.Check(_name);
         ThrowIfShutDown();
         if (IsFull)
         {
@@ -117,18 +121,18 @@ public class LoopQueue<T> : IAsyncEnumerable<T>
     {
         if (_shutDown)
         {
-            _binding.Check(GetType().Name);
+            _binding.Check(_name);
             return new ValueTask(Task.FromException(new QueueShutDownException()));
         }
 
         if (!IsFull)
         {
-            _binding.Check(GetType().Name);
+            _binding.Check(_name);
             Add(item);
             return default;
         }
 
-        return _putters.WaitVoid(_binding.Require(GetType().Name), cancellationToken, item);
+        return _putters.WaitVoid(_binding.Require(_name), cancellationToken, item);
     }
 
     /// <summary>Takes an item without waiting; false when the queue is empty.
@@ -136,7 +140,7 @@ public class LoopQueue<T> : IAsyncEnumerable<T>
     /// <exception cref="QueueShutDownException">The queue was shut down and is empty.</exception>
     public bool TryGet(out T item)
     {
-        _binding.Check(GetType().Name);
+        _binding.Check(_name);
         if (_items.Count > 0)
         {
             item = Take();
@@ -158,17 +162,17 @@ public class LoopQueue<T> : IAsyncEnumerable<T>
     {
         if (_items.Count > 0)
         {
-            _binding.Check(GetType().Name);
+            _binding.Check(_name);
             return new ValueTask<T>(Take());
         }
 
         if (_shutDown)
         {
-            _binding.Check(GetType().Name);
+            _binding.Check(_name);
             return new ValueTask<T>(Task.FromException<T>(new QueueShutDownException()));
         }
 
-        return _getters.Wait(_binding.Require(GetType().Name), cancellationToken);
+        return _getters.Wait(_binding.Require(_name), cancellationToken);
     }
 
     /// <summary>
@@ -178,7 +182,7 @@ public class LoopQueue<T> : IAsyncEnumerable<T>
     /// <exception cref="InvalidOperationException">Called more times than there were items.</exception>
     public void TaskDone()
     {
-        _binding.Check(GetType().Name);
+        _binding.Check(_name);
         if (_unfinished <= 0)
         {
             throw new InvalidOperationException("TaskDone() was called more times than there were items put in the queue.");
@@ -197,11 +201,11 @@ public class LoopQueue<T> : IAsyncEnumerable<T>
     {
         if (_unfinished == 0)
         {
-            _binding.Check(GetType().Name);
+            _binding.Check(_name);
             return default;
         }
 
-        return _joiners.WaitVoid(_binding.Require(GetType().Name), cancellationToken);
+        return _joiners.WaitVoid(_binding.Require(_name), cancellationToken);
     }
 
     /// <summary>
@@ -211,7 +215,7 @@ public class LoopQueue<T> : IAsyncEnumerable<T>
     /// </summary>
     public void Shutdown(bool immediate = false)
     {
-        _binding.Check(GetType().Name);
+        _binding.Check(_name);
         _shutDown = true;
         if (immediate)
         {

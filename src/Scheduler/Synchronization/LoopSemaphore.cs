@@ -15,6 +15,9 @@ public class LoopSemaphore
 {
     private readonly WaiterQueue<VoidResult> _waiters = new("LoopSemaphore.AcquireAsync");
     private LoopBinding _binding;
+
+    /// <summary>The semaphore's type as misuse messages name it, read once: asking the type on every call costs.</summary>
+    private readonly string _name;
     private int _value;
 
     /// <summary>Creates a semaphore with <paramref name="value"/> permits.</summary>
@@ -27,6 +30,7 @@ public class LoopSemaphore
         }
 
         _value = value;
+        _name = GetType().Name;
 
         // A waiter handed a permit but cancelled before it resumed passes the permit on: it takes nothing.
         _waiters.Resuming = (_, _, cancelled) =>
@@ -53,12 +57,12 @@ public class LoopSemaphore
     {
         if (_value > 0 && _waiters.IsEmpty)
         {
-            _binding.Check(GetType().Name);
+            _binding.Check(_name);
             _value--;
             return default;
         }
 
-        return _waiters.WaitVoid(_binding.Require(GetType().Name), cancellationToken);
+        return _waiters.WaitVoid(_binding.Require(_name), cancellationToken);
     }
 
     /// <summary>Takes a permit and returns a releaser for <c>using</c>. Equivalent to asyncio's <c>async with semaphore:</c>.</summary>
@@ -72,7 +76,7 @@ public class LoopSemaphore
     /// <exception cref="InvalidOperationException">For a <see cref="LoopBoundedSemaphore"/>: released more often than acquired.</exception>
     public virtual void Release()
     {
-        _binding.Check(GetType().Name);
+        _binding.Check(_name);
         HandOver();
     }
 

@@ -35,7 +35,12 @@ internal sealed class Waiter<T> : LoopPromise<T>
     /// <summary>Links the waiter at the end of its queue and starts watching cancellation.</summary>
     public void Begin(object? payload, CancellationToken token)
     {
-        Payload = payload;
+        // Null already unless set: a getter's wait stores nothing (no GC write barrier).
+        if (payload is not null)
+        {
+            Payload = payload;
+        }
+
         Queue.Append(this);
         Watch(token);
     }

@@ -94,16 +94,17 @@ internal sealed class WaiterQueue<T>
 
     internal void Append(Waiter<T> waiter)
     {
+        // A waiter out of the queue has null links already; storing only what changes saves GC write barriers.
         waiter.IsQueued = true;
-        waiter.Next = null;
-        waiter.Previous = _tail;
-        if (_tail is null)
+        Waiter<T>? tail = _tail;
+        if (tail is null)
         {
             _head = waiter;
         }
         else
         {
-            _tail.Next = waiter;
+            waiter.Previous = tail;
+            tail.Next = waiter;
         }
 
         _tail = waiter;
@@ -112,26 +113,38 @@ internal sealed class WaiterQueue<T>
 
     internal void Remove(Waiter<T> waiter)
     {
-        if (waiter.Previous is null)
+        Waiter<T>? previous = waiter.Previous;
+        Waiter<T>? next = waiter.Next;
+        if (previous is null && next is null)
         {
-            _head = waiter.Next;
+            // The only waiter, the usual case: null stores need no GC write barrier.
+            _head = null;
+            _tail = null;
         }
         else
         {
-            waiter.Previous.Next = waiter.Next;
+            if (previous is null)
+            {
+                _head = next;
+            }
+            else
+            {
+                previous.Next = next;
+            }
+
+            if (next is null)
+            {
+                _tail = previous;
+            }
+            else
+            {
+                next.Previous = previous;
+            }
+
+            waiter.Next = null;
+            waiter.Previous = null;
         }
 
-        if (waiter.Next is null)
-        {
-            _tail = waiter.Previous;
-        }
-        else
-        {
-            waiter.Next.Previous = waiter.Previous;
-        }
-
-        waiter.Next = null;
-        waiter.Previous = null;
         waiter.IsQueued = false;
         Count--;
     }

@@ -28,7 +28,9 @@ internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, 
     private bool _completed;
     private T _result = default!;
     private Exception? _error;
-    private LoopTaskState? _task;
+
+    /// <summary>Whether <see cref="_owner"/> still has this use as its current wait (a flag: no second reference to store).</summary>
+    private bool _ownerWaits;
 
     /// <summary>The loop task awaiting this use, kept past completion: a cancellation still pending when it resumes is delivered there.</summary>
     private LoopTaskState? _owner;
@@ -71,9 +73,10 @@ internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, 
     /// </summary>
     protected void Watch(CancellationToken token)
     {
-        _token = token;
         if (token.CanBeCanceled)
         {
+            // Only a token that can fire is kept (the field is default otherwise): no store on the common path.
+            _token = token;
             // Any thread may cancel the token: hop to the loop, and let the version tell whether this use is over by then.
             _registration = token.Register(
                 static state =>
@@ -93,8 +96,8 @@ internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, 
 
         if (LoopTaskState.Current is { } task && ReferenceEquals(task.Loop, Loop))
         {
-            _task = task;
             _owner = task;
+            _ownerWaits = true;
             task.BeginWait(this);
         }
     }
@@ -143,10 +146,19 @@ internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, 
         _completed = true;
         _result = result;
         _error = error;
-        _task?.EndWait(this);
-        _task = null;
-        _registration.Dispose();
-        _registration = default;
+        if (_ownerWaits)
+        {
+            // Completions run on the loop thread, where the task's current wait is only ever set.
+            _ownerWaits = false;
+            _owner!.EndWaitOnLoop(this);
+        }
+
+        if (_token.CanBeCanceled)
+        {
+            _registration.Dispose();
+            _registration = default;
+        }
+
         if (_continuation is not null)
         {
             if (inline)
@@ -168,15 +180,21 @@ internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, 
         ExecutionContext? executionContext = _continuationExecutionContext;
         _continuation = null;
         _continuationState = null;
-        _continuationContext = null;
-        _continuationExecutionContext = null;
-        LastResumed = state;
+        if (!ReferenceEquals(LastResumed, state))
+        {
+            // A waiter reused by the same method resumes the same box: no store, and no GC write barrier, for it.
+            LastResumed = state;
+        }
+
         if (context is not null)
         {
+            _continuationContext = null;
+            _continuationExecutionContext = null;
             context.Post(static s => { var (c, st) = ((Action<object?>, object?))s!; c(st); }, (continuation, state));
         }
         else if (executionContext is not null)
         {
+            _continuationExecutionContext = null;
             ExecutionContext.Run(executionContext, static s => { var (c, st) = ((Action<object?>, object?))s!; c(st); }, (continuation, state));
         }
         else

@@ -146,6 +146,15 @@ internal sealed class LoopTask<T> : LoopTaskState
 
     public override void EndWait(ICancellableWait wait) => Interlocked.CompareExchange(ref _wait, null, wait);
 
+    public override void EndWaitOnLoop(ICancellableWait wait)
+    {
+        // Only the loop thread sets the current wait; another thread may only clear its own (EndWait), never this one.
+        if (ReferenceEquals(_wait, wait))
+        {
+            _wait = null;
+        }
+    }
+
     public override bool InterruptWait(OperationCanceledException exception)
     {
         ICancellableWait? wait = Interlocked.Exchange(ref _wait, null);

@@ -132,6 +132,11 @@ internal class LoopTaskState
     {
     }
 
+    /// <summary>As <see cref="EndWait"/>, called on the loop thread: no interlocked operation is needed there.</summary>
+    public virtual void EndWaitOnLoop(ICancellableWait wait)
+    {
+    }
+
     /// <summary>
     /// Ends the task's current loop-aware wait with <paramref name="exception"/>, without touching its cancellation
     /// state (<c>AsyncIO.Timeout</c>'s deadline). Returns false if the task is not waiting. Loop thread only.

@@ -146,6 +146,70 @@ public class LoopQueueTests
     });
 
     [Fact]
+    public void GetAsync_HeadMiddleAndTailGettersCancelled_TheOthersKeepTheirOrderAndTheListTakesNewGetters() => Guard.Run(() =>
+    {
+        using var test = new TestLoop();
+        var sut = new LoopQueue<int>();
+        CancellationTokenSource[] sources = Enumerable.Range(0, 5).Select(_ => new CancellationTokenSource()).ToArray();
+        try
+        {
+            Task<int>[] getters = sources.Select(source => test.Loop.CreateTask(async () => await sut.GetAsync(source.Token))).ToArray();
+            test.RunUntilIdle();
+
+            // Head, then one in the middle, then the tail: each unlinks differently.
+            test.OnLoop(sources[0].Cancel);
+            test.OnLoop(sources[2].Cancel);
+            test.OnLoop(sources[4].Cancel);
+            Task<int> late = test.Loop.CreateTask(async () => await sut.GetAsync());
+            test.RunUntilIdle();
+
+            test.OnLoop(() =>
+            {
+                sut.TryPut(10).ShouldBeTrue();
+                sut.TryPut(20).ShouldBeTrue();
+                sut.TryPut(30).ShouldBeTrue();
+            });
+
+            new[] { getters[0], getters[2], getters[4] }.ShouldAllBe(getter => getter.IsCanceled);
+            getters[1].Result.ShouldBe(10);
+            getters[3].Result.ShouldBe(20);
+            late.Result.ShouldBe(30);
+            sut.Count.ShouldBe(0);
+        }
+        finally
+        {
+            foreach (CancellationTokenSource source in sources)
+            {
+                source.Dispose();
+            }
+        }
+    });
+
+    [Fact]
+    public void GetAsync_TaskCancelledAfterItsWaitEnded_TheNextWaitOfTheTaskIsCancelledNotTheEndedOne() => Guard.Run(() =>
+    {
+        using var test = new TestLoop();
+        var sut = new LoopQueue<int>();
+        var other = new LoopQueue<int>();
+        int first = 0;
+        Task<int> getter = test.Loop.CreateTask(async () =>
+        {
+            first = await sut.GetAsync();
+            return await other.GetAsync();
+        });
+        test.RunUntilIdle();
+        test.OnLoop(() => sut.TryPut(1).ShouldBeTrue());
+        first.ShouldBe(1);
+
+        // The first wait ended on the loop: the task's cancellation must reach the wait it is in now.
+        test.OnLoop(() => getter.Cancel().ShouldBeTrue());
+
+        getter.IsCanceled.ShouldBeTrue();
+        test.OnLoop(() => other.TryPut(2).ShouldBeTrue());
+        other.Count.ShouldBe(1);
+    });
+
+    [Fact]
     public void GetAsync_TokenCancelledFromOtherThread_CancelsOnTheLoop() => Guard.Run(() =>
     {
         using var test = new TestLoop();
