@@ -15,7 +15,7 @@ internal static class Continuations
     /// Never on the thread pool when a loop is at hand: a hop there would be work in flight that the loop cannot see, and
     /// an auto-advancing clock would jump past it. On the loop it is an await continuation of the loop's context: inline
     /// when the task completes on the loop thread (unless the task runs its continuations asynchronously, then posted),
-    /// posted when it completes elsewhere; cheaper than a continuation task.
+    /// posted when it completes elsewhere; cheaper than a continuation task, and its hook is pooled by the loop.
     /// </remarks>
     public static void WhenDone(this Task task, Action<Task, object?> continuation, object? state, TaskScheduler? scheduler = null)
     {
@@ -23,7 +23,7 @@ internal static class Continuations
         if (loop is not null && (scheduler is null || ReferenceEquals(scheduler, loop))
             && ReferenceEquals(SynchronizationContext.Current, loop.SynchronizationContext))
         {
-            task.GetAwaiter().UnsafeOnCompleted(new Hook(task, continuation, state).Invoke);
+            task.GetAwaiter().UnsafeOnCompleted(loop.Hook(task, continuation, state));
             return;
         }
 
@@ -33,10 +33,5 @@ internal static class Continuations
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,
             scheduler ?? (TaskScheduler?)loop ?? TaskScheduler.Default);
-    }
-
-    private sealed class Hook(Task task, Action<Task, object?> continuation, object? state)
-    {
-        public void Invoke() => continuation(task, state);
     }
 }

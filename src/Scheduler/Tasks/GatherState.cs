@@ -35,7 +35,15 @@ internal sealed class GatherState<TChild, TResult> : LoopOperation<TResult>
 
         foreach (TChild child in children)
         {
-            child.WhenDone(s_childDone, this);
+            if (child.IsCompleted)
+            {
+                // Nothing to wait for: a hook would only be posted back to the loop.
+                OnChildDone(child);
+            }
+            else
+            {
+                child.WhenDone(s_childDone, this);
+            }
         }
 
         AttachToCurrentTask();
@@ -115,7 +123,8 @@ internal sealed class GatherState<TChild, TResult> : LoopOperation<TResult>
             }
         }
 
-        if (Interlocked.Decrement(ref _remaining) == 0)
+        // Made on a loop, the gather hears of every child on the loop thread only; off a loop, on completing threads.
+        if ((Loop is null ? Interlocked.Decrement(ref _remaining) : --_remaining) == 0)
         {
             if (_cancelRequested)
             {
