@@ -33,12 +33,12 @@ internal sealed class GatherState<TChild, TResult> : LoopOperation<TResult>
             return;
         }
 
+        List<TChild>? doneAtStart = null;
         foreach (TChild child in children)
         {
             if (child.IsCompleted)
             {
-                // Nothing to wait for: a hook would only be posted back to the loop.
-                OnChildDone(child);
+                (doneAtStart ??= []).Add(child);
             }
             else
             {
@@ -47,6 +47,36 @@ internal sealed class GatherState<TChild, TResult> : LoopOperation<TResult>
         }
 
         AttachToCurrentTask();
+        if (doneAtStart is not null)
+        {
+            TakeDoneAtStart(doneAtStart);
+        }
+    }
+
+    /// <summary>
+    /// Children already complete need no hook, but asyncio still takes them one loop turn later (their done callbacks
+    /// are scheduled): one callback takes them all, in argument order, ahead of any child that completes later.
+    /// </summary>
+    private void TakeDoneAtStart(List<TChild> done)
+    {
+        if (Loop is { } loop && loop.IsOnLoopThread)
+        {
+            loop.CallSoonInternal(static state => ((DoneAtStart)state!).Take(), new DoneAtStart(this, done));
+            return;
+        }
+
+        new DoneAtStart(this, done).Take();
+    }
+
+    private sealed class DoneAtStart(GatherState<TChild, TResult> gather, List<TChild> done)
+    {
+        public void Take()
+        {
+            foreach (TChild child in done)
+            {
+                gather.OnChildDone(child);
+            }
+        }
     }
 
     public override string DescribeAwait() =>
