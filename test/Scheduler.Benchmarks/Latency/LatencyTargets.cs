@@ -54,11 +54,15 @@ internal abstract class LatencyTarget : IDisposable
         public override void Start(Probe probe)
         {
             _thread = new LoopThread(new LoopOptions { Name = "W7 loop" });
-            probe.Reset(_thread.ManagedThreadId);
 
-            // Returns once the loop has run a callback: it is running, and idle again right after.
+            // Returns once the loop has run a callback: it is running, and idle again right after. The callback tells the
+            // probe which thread the loop runs on.
             using var started = new ManualResetEventSlim();
-            _thread.Loop.CallSoonThreadSafe(static state => ((ManualResetEventSlim)state!).Set(), started);
+            _thread.Loop.CallSoonThreadSafe(() =>
+            {
+                probe.Reset(Thread.CurrentThread);
+                started.Set();
+            });
             started.Wait();
         }
 
@@ -87,7 +91,7 @@ internal abstract class LatencyTarget : IDisposable
                 throw new InvalidOperationException($"{Name} did not start: {_failure}");
             }
 
-            probe.Reset(_thread.ManagedThreadId);
+            probe.Reset(_thread);
         }
 
         public override void Post(Action<object?> callback, SendOrPostCallback post, object state) => _context!.Post(post, state);

@@ -89,28 +89,28 @@ public abstract class PeerBenchmarks : IDisposable
     /// <summary>Ours: <c>loop.RunUntilComplete(main)</c> on the benchmark thread (the loop object is reused).</summary>
     private protected void RunOnLoop(Func<Task> main)
     {
-        Probe.Reset(Environment.CurrentManagedThreadId);
+        Probe.Reset(Thread.CurrentThread);
         EventLoop.RunUntilComplete(main);
     }
 
     /// <summary>The tuned loop: runs <paramref name="main"/> on the benchmark thread (the loop object is reused).</summary>
     private protected void RunOnTuned(Func<Task> main)
     {
-        Probe.Reset(Environment.CurrentManagedThreadId);
+        Probe.Reset(Thread.CurrentThread);
         Tuned.Run(main);
     }
 
     /// <summary>The classic AsyncPump: a new context and collection per call.</summary>
     private protected void RunOnAsyncPump(Func<Task> main)
     {
-        Probe.Reset(Environment.CurrentManagedThreadId);
+        Probe.Reset(Thread.CurrentThread);
         AsyncPump.Run(main);
     }
 
     /// <summary>Nito.AsyncEx: <c>AsyncContext.Run</c> builds a new context per call, by design.</summary>
     private protected void RunOnNito(Func<Task> main)
     {
-        Probe.Reset(Environment.CurrentManagedThreadId);
+        Probe.Reset(Thread.CurrentThread);
         AsyncContext.Run(main);
     }
 
@@ -131,7 +131,7 @@ public abstract class PeerBenchmarks : IDisposable
             throw new InvalidOperationException("JoinableTaskFactory.Run must run on the thread that created the JoinableTaskContext (BenchmarkDotNet ran the setup on another thread).");
         }
 
-        Probe.Reset(Environment.CurrentManagedThreadId);
+        Probe.Reset(Thread.CurrentThread);
 #pragma warning disable VSTHRD102 // Run synchronously: blocking the main thread on the async work is the peer's whole use.
         context.Factory.Run(main);
 #pragma warning restore VSTHRD102

@@ -1,4 +1,5 @@
 using System;
+using System.Threading;
 using System.Threading.Tasks;
 using BenchmarkDotNet.Attributes;
 using Scheduler.Benchmarks.Infrastructure;
@@ -27,7 +28,7 @@ public class W1YieldBenchmarks : PeerBenchmarks
     [Benchmark(OperationsPerInvoke = N)]
     public void Loop_AsyncIORun()
     {
-        Probe.Reset(Environment.CurrentManagedThreadId);
+        Probe.Reset(Thread.CurrentThread);
         AsyncIO.Run(_yieldMany);
     }
 

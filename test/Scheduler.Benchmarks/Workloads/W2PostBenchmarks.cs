@@ -54,7 +54,7 @@ public class W2PostBenchmarks : PeerBenchmarks
     public void Floor_DirectCall()
     {
         Probe probe = Probe;
-        probe.Reset(Environment.CurrentManagedThreadId);
+        probe.Reset(Thread.CurrentThread);
         Action<object?> callback = Probe.HitAction;
         for (int i = 0; i < N; i++)
         {
@@ -69,7 +69,7 @@ public class W2PostBenchmarks : PeerBenchmarks
     public void Floor_Ring()
     {
         Probe probe = Probe;
-        probe.Reset(Environment.CurrentManagedThreadId);
+        probe.Reset(Thread.CurrentThread);
         CallbackRing ring = _ring;
         for (int burst = 1; burst <= Bursts; burst++)
         {
