@@ -347,7 +347,7 @@ public sealed partial class LoopTaskScheduler
     {
         if (IsOnLoopThread)
         {
-            _ready.Enqueue(new WorkItem(callback, state, CaptureOnLoop()));
+            _ready.Enqueue(callback, state, CaptureOnLoop());
             return true;
         }
 
