@@ -36,6 +36,12 @@ internal sealed class LoopCallback
     /// <summary>True for callbacks scheduled with <c>CallLater</c>/<c>CallAt</c>.</summary>
     public bool IsTimer;
 
+    /// <summary>
+    /// A timer kept by its owner (a sleep) and armed again for each use, so it never goes back to the loop's pool.
+    /// Its callback and state are set once, when it is made.
+    /// </summary>
+    public bool Owned;
+
     /// <summary>The loop that scheduled it.</summary>
     public LoopTaskScheduler? Loop;
 

@@ -136,6 +136,20 @@ public sealed partial class LoopTaskScheduler
     internal LoopTimerHandle CallLaterInternal(TimeSpan delay, Action<object?> callback, object state) =>
         ScheduleTimer(DueAfter(delay), callback, state, captureContext: false);
 
+    /// <summary>
+    /// Arms an owned timer node (<see cref="LoopCallback.Owned"/>) to run after <paramref name="delay"/>. Loop thread
+    /// only, while the loop runs, so the checks of <see cref="ScheduleTimer"/> are not needed. The node must not be
+    /// cancelled: its stale heap entry could be taken for the new one.
+    /// </summary>
+    internal void ArmOwnedTimer(LoopCallback node, TimeSpan delay)
+    {
+        // A handle given out for the last use (to an exception handler) must not reach this one.
+        node.Version++;
+        node.When = DueAfter(delay);
+        node.Sequence = ++_timerSequence;
+        _timers.Push(node);
+    }
+
     private LoopTimerHandle ScheduleTimer(long when, Delegate callback, object? state, bool captureContext = true, string member = nameof(CallLater))
     {
         if (callback is null)
@@ -304,6 +318,8 @@ public sealed partial class LoopTaskScheduler
             RecordLag(node);
         }
 
+        // Read before the callback runs: an owned node may be armed again by it, and the handle is for this use.
+        int version = node.Version;
         try
         {
             ExecutionContext? context = node.Context;
@@ -328,12 +344,13 @@ public sealed partial class LoopTaskScheduler
             CallExceptionHandler(new LoopExceptionContext($"Exception in callback {LoopCallback.Describe(node.Callback)}")
             {
                 Exception = exception,
-                Handle = new LoopHandle(node),
+                Handle = new LoopHandle(node, version),
             });
         }
 
-        // A callback that cancelled its own handle keeps the node, so the handle still reads cancelled.
-        if (!node.Cancelled)
+        // A callback that cancelled its own handle keeps the node, so the handle still reads cancelled; an owned node
+        // stays with its owner, which may have armed it again already.
+        if (!node.Cancelled && !node.Owned)
         {
             Recycle(node);
         }

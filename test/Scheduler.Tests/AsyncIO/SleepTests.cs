@@ -338,4 +338,87 @@ public class SleepTests
 
         count.ShouldBe(100);
     });
+
+    [Fact]
+    public void Sleep_AfterASleepCancelledByToken_NeverWakesAtTheCancelledDeadline() => Guard.Run(() =>
+    {
+        // One task, so the second sleep reuses the first one's promise; the cancelled timer's entry stays in the heap.
+        using var test = new TestLoop();
+        using var cts = new CancellationTokenSource();
+        var events = new List<string>();
+        Task task = test.Loop.CreateTask(async () =>
+        {
+            try
+            {
+                await AsyncIO.Sleep(TimeSpan.FromMilliseconds(10), cts.Token);
+                events.Add("first woke");
+            }
+            catch (OperationCanceledException)
+            {
+                events.Add("first cancelled");
+            }
+
+            await AsyncIO.Sleep(TimeSpan.FromHours(1));
+            events.Add("second woke");
+        });
+        test.RunUntilIdle();
+
+        cts.Cancel();
+        test.RunUntilIdle();
+        test.Advance(TimeSpan.FromMilliseconds(10));
+
+        events.ShouldBe(["first cancelled"]);
+        test.Loop.TimerCount.ShouldBe(1);
+
+        // The second sleep began at 0, when the cancellation resumed the task.
+        test.Advance(TimeSpan.FromHours(1) - TimeSpan.FromMilliseconds(10) - TimeSpan.FromTicks(1));
+        events.ShouldBe(["first cancelled"]);
+
+        test.Advance(TimeSpan.FromTicks(1));
+        test.RunUntilSettled(task);
+        events.ShouldBe(["first cancelled", "second woke"]);
+        test.Loop.TimerCount.ShouldBe(0);
+    });
+
+    [Fact]
+    public void Sleep_TaskCancelledOnceItsTimerIsDue_EndsCanceledAndThePromiseSleepsAgain() => Guard.Run(() =>
+    {
+        using var test = new TestLoop();
+        var events = new List<string>();
+        Task sleeper = test.Loop.CreateTask(async () =>
+        {
+            try
+            {
+                await AsyncIO.Sleep(TimeSpan.FromMilliseconds(10));
+                events.Add("woke");
+            }
+            catch (OperationCanceledException)
+            {
+                events.Add("cancelled");
+                throw;
+            }
+        });
+        test.RunUntilIdle();
+
+        // The cancellation is queued first; the timer, due by the next turn, is queued behind it and must not run.
+        sleeper.Cancel();
+        test.Clock.Advance(TimeSpan.FromMilliseconds(10));
+        test.RunUntilSettled(sleeper);
+
+        sleeper.IsCanceled.ShouldBeTrue();
+        events.ShouldBe(["cancelled"]);
+
+        Task again = test.Loop.CreateTask(async () =>
+        {
+            await AsyncIO.Sleep(TimeSpan.FromMilliseconds(5));
+            events.Add("slept again");
+        });
+        test.RunUntilIdle();
+        test.Advance(TimeSpan.FromMilliseconds(4));
+        events.ShouldBe(["cancelled"]);
+
+        test.Advance(TimeSpan.FromMilliseconds(1));
+        test.RunUntilSettled(again);
+        events.ShouldBe(["cancelled", "slept again"]);
+    });
 }

@@ -168,6 +168,39 @@ public class AllocationTests
     }));
 
     [Fact]
+    public void Sleep_ConcurrentBurst_AllocatesNothingOnceSeen() => Guard.Run(() => Allocations.ZeroInOneOf(3, () =>
+    {
+        // More sleeps pending at once than a fixed cap of 65,536 pooled ones would keep.
+        const int Pending = 70_000;
+        var sleeps = new ValueTask[Pending];
+        long allocated = AsyncIO.Run(
+            async () =>
+            {
+                long before = 0;
+                for (int round = 0; round < 2; round++)
+                {
+                    before = GC.GetAllocatedBytesForCurrentThread();
+                    for (int i = 0; i < Pending; i++)
+                    {
+#pragma warning disable CA2012 // Each ValueTask is stored once and awaited once below: all are pending together.
+                        sleeps[i] = AsyncIO.Sleep(TimeSpan.FromMilliseconds(i % 50));
+#pragma warning restore CA2012
+                    }
+
+                    foreach (ValueTask sleep in sleeps)
+                    {
+                        await sleep;
+                    }
+                }
+
+                return GC.GetAllocatedBytesForCurrentThread() - before;
+            },
+            new LoopOptions { AutoAdvance = true, TimeProvider = new Microsoft.Extensions.Time.Testing.FakeTimeProvider() });
+
+        return allocated;
+    }));
+
+    [Fact]
     public void TaskYield_OnTheLoop_AllocatesNothingPerYield() => Guard.Run(() => Allocations.ZeroInOneOf(3, () =>
     {
         long allocated = AsyncIO.Run(async () =>
