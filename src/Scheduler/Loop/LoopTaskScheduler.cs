@@ -212,6 +212,8 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
         _wakeTimer?.Dispose();
         _wakeTimer = null;
         _executorIdle = null;
+        _sleeps.Close();
+        _hooks.Close();
         LoopMetrics.Unregister(this);
         ReportTasksAtClose();
     }
