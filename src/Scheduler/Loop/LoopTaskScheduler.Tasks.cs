@@ -106,7 +106,8 @@ public sealed partial class LoopTaskScheduler
 #endif
 
     /// <summary>
-    /// <see cref="LoopTaskState.Current"/> for a loop-aware wait made on this loop's thread, which asks on every wait.
+    /// <see cref="LoopTaskState.Current"/> for a loop-aware wait made on this loop's thread, which asks on every wait;
+    /// null for a task of another loop, which the wait must not attach to either.
     /// </summary>
     /// <remarks>
     /// The general lookup costs two thread-static reads (the <c>AsyncLocal</c>, <c>TaskScheduler.Current</c>). Here the
@@ -114,7 +115,6 @@ public sealed partial class LoopTaskScheduler
     /// contexts are immutable, and a task's steps keep resuming in the same one. <c>TaskScheduler.Current</c> can only be
     /// this loop while the loop executes one of its TPL tasks (only it runs them), so outside those it is not asked.
     /// </remarks>
-#pragma warning disable CA1822 // Static on netstandard2.0 only, where the thread's fields are not read.
     internal LoopTaskState? CurrentTaskOnLoop()
     {
 #if NET8_0_OR_GREATER
@@ -129,16 +129,17 @@ public sealed partial class LoopTaskScheduler
 
             if (!ReferenceEquals(stored, _currentTaskContext))
             {
-                _currentTaskFound = LoopTaskState.Flowing;
+                _currentTaskFound = OfThisLoop(LoopTaskState.Flowing);
                 _currentTaskContext = stored;
             }
 
             return _currentTaskFound;
         }
 #endif
-        return LoopTaskState.Current;
+        return OfThisLoop(LoopTaskState.Current);
     }
-#pragma warning restore CA1822
+
+    private LoopTaskState? OfThisLoop(LoopTaskState? task) => task is not null && ReferenceEquals(task.Loop, this) ? task : null;
 
     /// <summary>Runs a TPL task of this loop, noting it for <see cref="CurrentTaskOnLoop"/>. Loop thread only.</summary>
     private bool ExecuteTask(Task task)

@@ -56,7 +56,7 @@ internal abstract class LoopOperation<T> : LoopTaskState, ICancellableWait
     /// </summary>
     protected void AttachToCurrentTask()
     {
-        if (_loop is null || IsDone || !_loop.IsOnLoopThread || _loop.CurrentTaskOnLoop() is not { } current || !ReferenceEquals(current.Loop, _loop))
+        if (_loop is null || IsDone || !_loop.IsOnLoopThread || _loop.CurrentTaskOnLoop() is not { } current)
         {
             return;
         }

@@ -95,7 +95,7 @@ internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, 
         }
 
         // A wait starts on its loop's thread (the primitives and sleeps check it).
-        if (Loop.CurrentTaskOnLoop() is { } task && ReferenceEquals(task.Loop, Loop))
+        if (Loop.CurrentTaskOnLoop() is { } task)
         {
             _owner = task;
             _ownerWaits = true;
