@@ -87,8 +87,8 @@ public sealed partial class LoopTaskScheduler
         }
 
 #if NET8_0_OR_GREATER
-        // Finish runs on the loop thread: a finished task is not kept alive by the lookup's memory.
-        if (ReferenceEquals(_currentTaskFound, task))
+        // A finished task is not kept alive by the lookup's memory, which only the loop thread may touch.
+        if (ReferenceEquals(_currentTaskFound, task) && IsOnLoopThread)
         {
             _currentTaskContext = null;
             _currentTaskFound = null;
