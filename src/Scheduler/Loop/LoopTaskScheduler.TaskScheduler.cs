@@ -28,7 +28,7 @@ public sealed partial class LoopTaskScheduler
 
     /// <summary>Runs <paramref name="task"/> inline, but only on the loop thread while it runs; elsewhere it waits its turn.</summary>
     protected override bool TryExecuteTaskInline(Task task, bool taskWasPreviouslyQueued) =>
-        IsOnLoopThread && TryExecuteTask(task);
+        IsOnLoopThread && ExecuteTask(task);
 
     /// <summary>The tasks waiting in the ready queue and the inbox, for debuggers. Best effort while the loop runs.</summary>
     protected override IEnumerable<Task> GetScheduledTasks()

@@ -85,6 +85,75 @@ public sealed partial class LoopTaskScheduler
         {
             _tasks.Remove(task);
         }
+
+#if NET8_0_OR_GREATER
+        // A finished task is not kept alive by the lookup's memory, which only the loop thread may touch.
+        if (ReferenceEquals(_currentTaskFound, task) && IsOnLoopThread)
+        {
+            _currentTaskContext = null;
+            _currentTaskFound = null;
+        }
+#endif
+    }
+
+    /// <summary>The TPL task this loop is executing (queued or inlined), if any. Loop thread only.</summary>
+    private Task? _executingTask;
+
+#if NET8_0_OR_GREATER
+    /// <summary>The execution context, as the loop thread stores it, in which <see cref="_currentTaskFound"/> was looked up.</summary>
+    private ExecutionContext? _currentTaskContext;
+    private LoopTaskState? _currentTaskFound;
+#endif
+
+    /// <summary>
+    /// <see cref="LoopTaskState.Current"/> for a loop-aware wait made on this loop's thread, which asks on every wait;
+    /// null for a task of another loop, which the wait must not attach to either.
+    /// </summary>
+    /// <remarks>
+    /// The general lookup costs two thread-static reads (the <c>AsyncLocal</c>, <c>TaskScheduler.Current</c>). Here the
+    /// thread's context is read through the loop's own thread object, and the answer is kept for that context object:
+    /// contexts are immutable, and a task's steps keep resuming in the same one. <c>TaskScheduler.Current</c> can only be
+    /// this loop while the loop executes one of its TPL tasks (only it runs them), so outside those it is not asked.
+    /// </remarks>
+    internal LoopTaskState? CurrentTaskOnLoop()
+    {
+#if NET8_0_OR_GREATER
+        if (ThreadContexts.Available && _executingTask is null)
+        {
+            ExecutionContext? stored = ThreadContexts.RawExecutionContext(_loopThread!);
+            if (stored is null)
+            {
+                // The default context: no AsyncLocal flows, so no task does.
+                return null;
+            }
+
+            if (!ReferenceEquals(stored, _currentTaskContext))
+            {
+                _currentTaskFound = OfThisLoop(LoopTaskState.Flowing);
+                _currentTaskContext = stored;
+            }
+
+            return _currentTaskFound;
+        }
+#endif
+        return OfThisLoop(LoopTaskState.Current);
+    }
+
+    private LoopTaskState? OfThisLoop(LoopTaskState? task) => task is not null && ReferenceEquals(task.Loop, this) ? task : null;
+
+    /// <summary>Runs a TPL task of this loop, noting it for <see cref="CurrentTaskOnLoop"/>. Loop thread only.</summary>
+    private bool ExecuteTask(Task task)
+    {
+        Task? outer = _executingTask;
+        _executingTask = task;
+        try
+        {
+            return TryExecuteTask(task);
+        }
+        finally
+        {
+            _executingTask = outer;
+        }
     }
 
     /// <summary>The unfinished tasks created on this loop. Thread-safe snapshot.</summary>

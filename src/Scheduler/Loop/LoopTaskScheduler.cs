@@ -477,7 +477,7 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
             case CancelledCallback:
                 break;
             default:
-                TryExecuteTask((Task)item.Callback);
+                ExecuteTask((Task)item.Callback);
                 break;
         }
     }

@@ -34,6 +34,7 @@ internal sealed class GatherState<TChild, TResult> : LoopOperation<TResult>
         }
 
         List<TChild>? doneAtStart = null;
+        LoopTaskScheduler? hookLoop = Continuations.HookLoop();
         foreach (TChild child in children)
         {
             if (child.IsCompleted)
@@ -42,7 +43,7 @@ internal sealed class GatherState<TChild, TResult> : LoopOperation<TResult>
             }
             else
             {
-                child.WhenDone(s_childDone, this);
+                child.WhenDoneOn(s_childDone, this, null, hookLoop);
             }
         }
 

@@ -56,8 +56,7 @@ internal abstract class LoopOperation<T> : LoopTaskState, ICancellableWait
     /// </summary>
     protected void AttachToCurrentTask()
     {
-        LoopTaskState? current = Current;
-        if (_loop is null || current is null || IsDone || !ReferenceEquals(current.Loop, _loop) || !_loop.IsOnLoopThread)
+        if (_loop is null || IsDone || !_loop.IsOnLoopThread || _loop.CurrentTaskOnLoop() is not { } current)
         {
             return;
         }

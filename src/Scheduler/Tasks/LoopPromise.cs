@@ -94,7 +94,8 @@ internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, 
                 (this, _version));
         }
 
-        if (LoopTaskState.Current is { } task && ReferenceEquals(task.Loop, Loop))
+        // A wait starts on its loop's thread (the primitives and sleeps check it).
+        if (Loop.CurrentTaskOnLoop() is { } task)
         {
             _owner = task;
             _ownerWaits = true;

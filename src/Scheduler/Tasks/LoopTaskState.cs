@@ -46,6 +46,9 @@ internal class LoopTaskState
         protected set => s_current.Value = value;
     }
 
+    /// <summary>The loop task flowing in the current context, whatever runs it (<see cref="Current"/> without its TPL check).</summary>
+    public static LoopTaskState? Flowing => s_current.Value;
+
     /// <summary>
     /// The caller's <see cref="ExecutionContext"/> for work it schedules (callbacks, posts): the same, except that the
     /// current loop task does not flow into it. Cached per task, so a burst of calls from one step allocates once.
