@@ -14,23 +14,16 @@ namespace Scheduler;
 /// and one short lock does all three. (An older note here said that <c>TryDequeue</c> can report empty while another
 /// thread grows the queue; a stress test of two growing producers on .NET 10.0.12 never saw it report empty with a
 /// completed enqueue unconsumed.) The decision to sleep is taken under the same lock as every post, so no wake-up is
-/// lost; the sleep itself is on a semaphore, signalled after the lock is left.
+/// lost; the sleep itself is on a <see cref="WakeGate"/>, signalled after the lock is left.
 /// </remarks>
-#pragma warning disable CA1001 // Never disposed: _wake's wait handle is never created, and without one a SemaphoreSlim holds nothing.
 internal sealed class Inbox
-#pragma warning restore CA1001
 {
     private readonly object _lock = new();
     private WorkItem[] _items = new WorkItem[64];
     private int _count;
 
-    /// <summary>The array handed back after a batch has run, so that posters and the loop alternate two buffers.</summary>
-    private WorkItem[] _spare = new WorkItem[64];
-
-    /// <summary>The batch the loop took last and runs through (loop thread only); null once it is through.</summary>
-    private WorkItem[]? _taken;
-    private int _takenCount;
-    private int _takenNext;
+    /// <summary>The batch the loop took last; it holds the second array, so that posters and the loop alternate two.</summary>
+    private readonly TakenBatch _batch = new();
 
     /// <summary>
     /// True while the loop sleeps in <see cref="Wait"/> and nobody has woken it yet: the first post to see it clears it
@@ -42,7 +35,7 @@ internal sealed class Inbox
     /// What the idle loop sleeps on. Not the lock: a post signals it after leaving the lock, so the woken loop does not
     /// wake only to find the lock still held, and does not have to win the lock back from the posters before it returns.
     /// </summary>
-    private readonly SemaphoreSlim _wake = new(0);
+    private readonly WakeGate _wake = new();
 
     /// <summary>A wake-up that came while the loop was not waiting; it keeps the next wait from sleeping.</summary>
     private bool _signaled;
@@ -168,8 +161,8 @@ internal sealed class Inbox
     }
 
     /// <summary>
-    /// Takes every posted item as one batch, for <see cref="TryTakeNext"/> to hand out in posting order, and tops the shared
-    /// node pool up from the loop's own <paramref name="pool"/>. Returns the batch's size. Loop thread only.
+    /// Takes every posted item into <see cref="Batch"/>, to run in posting order, and tops the shared node pool up from the
+    /// loop's own <paramref name="pool"/>. Returns how many items the batch holds. Loop thread only.
     /// </summary>
     /// <remarks>
     /// The batch runs from the array the posters filled, not copied into the ready queue first: the copy was a third of
@@ -178,9 +171,9 @@ internal sealed class Inbox
     /// </remarks>
     public int Take(LoopCallback[] pool, ref int poolCount)
     {
-        if (_taken is not null)
+        if (_batch.HasItems)
         {
-            return _takenCount - _takenNext;
+            return _batch.Remaining;
         }
 
         // Every iteration asks, and most find nothing: skip the lock then (it cost a third of a busy loop's turn).
@@ -191,6 +184,7 @@ internal sealed class Inbox
             return 0;
         }
 
+        int count;
         lock (_lock)
         {
             if (_nodesRanDry)
@@ -212,54 +206,22 @@ internal sealed class Inbox
                 _nodeCount += moved;
             }
 
-            if (_count == 0)
+            count = _count;
+            if (count == 0)
             {
                 return 0;
             }
 
-            _taken = _items;
-            _takenCount = _count;
-            _takenNext = 0;
-            _items = _spare;
+            // The batch's array was emptied as it ran: the posters go on in it.
+            _items = _batch.Swap(_items, count);
             _count = 0;
         }
 
-        return _takenCount;
+        return count;
     }
 
-    /// <summary>Whether a batch from <see cref="Take"/> still has items to hand out. Loop thread only.</summary>
-    public bool HasTaken => _taken is not null;
-
-    /// <summary>How many items of the taken batch are still to run. Loop thread only (elsewhere, a best guess).</summary>
-    public int TakenRemaining => _taken is null ? 0 : _takenCount - _takenNext;
-
-    /// <summary>
-    /// The next item of the batch from <see cref="Take"/>, cleared from it; false once the batch is through, when its
-    /// array goes back to the posters. Loop thread only.
-    /// </summary>
-    public bool TryTakeNext(out WorkItem item)
-    {
-        WorkItem[]? taken = _taken;
-        if (taken is not null)
-        {
-            int next = _takenNext;
-            if (next < _takenCount)
-            {
-                ref WorkItem slot = ref taken[next];
-                item = slot;
-                slot = default; // let the GC take what ran
-                _takenNext = next + 1;
-                return true;
-            }
-
-            // Cleared as it ran: ready for the posters as it is.
-            _spare = taken;
-            _taken = null;
-        }
-
-        item = default;
-        return false;
-    }
+    /// <summary>The batch from <see cref="Take"/>. Loop thread only.</summary>
+    public TakenBatch Batch => _batch;
 
     /// <summary>
     /// Sleeps until a post, a <see cref="Wake"/>, or <paramref name="timeout"/> (<see cref="Timeout.InfiniteTimeSpan"/> for none).
@@ -269,7 +231,7 @@ internal sealed class Inbox
     {
         lock (_lock)
         {
-            if (_count != 0 || _signaled || _taken is not null)
+            if (_count != 0 || _signaled || _batch.HasItems)
             {
                 _signaled = false;
                 return;
@@ -294,9 +256,9 @@ internal sealed class Inbox
             _waiting = false;
         }
 
-        if (claimed)
+        // Until it comes: a wait that returns early without it would leave it to cut the next sleep short.
+        while (claimed && !_wake.Wait(Timeout.InfiniteTimeSpan))
         {
-            _wake.Wait();
         }
     }
 
@@ -346,30 +308,14 @@ internal sealed class Inbox
             _closed = true;
             Array.Clear(_items, 0, _count);
             _count = 0;
-            if (_taken is { } taken)
-            {
-                Array.Clear(taken, 0, _takenCount);
-                _spare = taken;
-                _taken = null;
-            }
+            _batch.Clear();
         }
     }
 
     /// <summary>Copies the posted items for diagnostics.</summary>
     public void CopyTo(List<WorkItem> destination)
     {
-        // The taken batch is the loop thread's: read off it, this is a snapshot that may be partial.
-        WorkItem[]? taken = _taken;
-        if (taken is not null)
-        {
-            for (int i = _takenNext, end = Math.Min(_takenCount, taken.Length); i < end; i++)
-            {
-                if (taken[i].Callback is not null)
-                {
-                    destination.Add(taken[i]);
-                }
-            }
-        }
+        _batch.CopyTo(destination);
 
         lock (_lock)
         {

@@ -296,7 +296,7 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
     /// </summary>
     private void RunOnce()
     {
-        if (_ready.Count == 0 && !_stopping && !_inbox.HasTaken)
+        if (_ready.Count == 0 && !_stopping && !_inbox.Batch.HasItems)
         {
             try
             {
@@ -331,7 +331,8 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
         if (taken > 0)
         {
             _runningTaken = true;
-            while (_inbox.TryTakeNext(out WorkItem item))
+            TakenBatch batch = _inbox.Batch;
+            while (batch.TryTakeNext(out WorkItem item))
             {
                 if (plain)
                 {
