@@ -331,20 +331,25 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
         if (taken > 0)
         {
             _runningTaken = true;
-            TakenBatch batch = _inbox.Batch;
-            while (batch.TryTakeNext(out WorkItem item))
+            try
             {
-                if (plain)
+                TakenBatch batch = _inbox.Batch;
+                while (batch.TryTakeNext(out WorkItem item))
                 {
-                    Execute(in item);
-                }
-                else
-                {
-                    RunItem(in item);
+                    if (plain)
+                    {
+                        Execute(in item);
+                    }
+                    else
+                    {
+                        RunItem(in item);
+                    }
                 }
             }
-
-            _runningTaken = false;
+            finally
+            {
+                _runningTaken = false;
+            }
         }
 
         RunFromQueue(ready - before, plain);
