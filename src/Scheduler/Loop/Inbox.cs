@@ -9,10 +9,12 @@ namespace Scheduler;
 /// and the wake-up of an idle loop.
 /// </summary>
 /// <remarks>
-/// A lock and two arrays swapped per batch, not a <see cref="System.Collections.Concurrent.ConcurrentQueue{T}"/>:
-/// on .NET 10.0.12 its <c>TryDequeue</c> can report empty while another thread grows it, and a loop
-/// that takes that for "idle" strands callbacks. Under the lock, "empty" is the truth, and the
-/// decision to sleep is taken under the same lock as every post, so no wake-up is lost.
+/// A lock and two arrays swapped per batch, not a <see cref="System.Collections.Concurrent.ConcurrentQueue{T}"/>: a post
+/// also takes a pooled node, must be refused atomically once the inbox is closed, and must see whether the loop sleeps,
+/// and one short lock does all three. (An older note here said that <c>TryDequeue</c> can report empty while another
+/// thread grows the queue; a stress test of two growing producers on .NET 10.0.12 never saw it report empty with a
+/// completed enqueue unconsumed.) The decision to sleep is taken under the same lock as every post, so no wake-up is
+/// lost; the sleep itself is on a <see cref="WakeGate"/>, signalled after the lock is left.
 /// </remarks>
 internal sealed class Inbox
 {
@@ -20,11 +22,20 @@ internal sealed class Inbox
     private WorkItem[] _items = new WorkItem[64];
     private int _count;
 
-    /// <summary>The array handed back after a drain, so that producers and the loop alternate two buffers.</summary>
-    private WorkItem[] _spare = new WorkItem[64];
+    /// <summary>The batch the loop took last; it holds the second array, so that posters and the loop alternate two.</summary>
+    private readonly TakenBatch _batch = new();
 
-    /// <summary>True while the loop sleeps in <see cref="Wait"/>: only then does a post pulse.</summary>
+    /// <summary>
+    /// True while the loop sleeps in <see cref="Wait"/> and nobody has woken it yet: the first post to see it clears it
+    /// and releases <see cref="_wake"/>, so a burst of posts wakes the loop once.
+    /// </summary>
     private bool _waiting;
+
+    /// <summary>
+    /// What the idle loop sleeps on. Not the lock: a post signals it after leaving the lock, so the woken loop does not
+    /// wake only to find the lock still held, and does not have to win the lock back from the posters before it returns.
+    /// </summary>
+    private readonly WakeGate _wake = new();
 
     /// <summary>A wake-up that came while the loop was not waiting; it keeps the next wait from sleeping.</summary>
     private bool _signaled;
@@ -54,6 +65,7 @@ internal sealed class Inbox
     /// <summary>Adds <paramref name="item"/>; returns false if the inbox is closed.</summary>
     public bool Add(in WorkItem item)
     {
+        bool wake;
         lock (_lock)
         {
             if (_closed)
@@ -67,13 +79,16 @@ internal sealed class Inbox
             }
 
             _items[_count++] = item;
-            if (_waiting)
-            {
-                Monitor.Pulse(_lock);
-            }
-
-            return true;
+            wake = _waiting;
+            _waiting = false;
         }
+
+        if (wake)
+        {
+            _wake.Release();
+        }
+
+        return true;
     }
 
     /// <summary>
@@ -82,6 +97,7 @@ internal sealed class Inbox
     /// </summary>
     public bool AddCallback(LoopTaskScheduler loop, Delegate callback, object? state, ExecutionContext? context, out LoopHandle handle)
     {
+        bool wake;
         lock (_lock)
         {
             if (_closed)
@@ -114,43 +130,60 @@ internal sealed class Inbox
             }
 
             _items[_count++] = new WorkItem(node, null, null);
-            if (_waiting)
-            {
-                Monitor.Pulse(_lock);
-            }
-
-            return true;
+            wake = _waiting;
+            _waiting = false;
         }
+
+        if (wake)
+        {
+            _wake.Release();
+        }
+
+        return true;
     }
 
     /// <summary>Wakes the loop, or keeps its next wait from sleeping.</summary>
     public void Wake()
     {
+        bool wake;
         lock (_lock)
         {
-            _signaled = true;
-            if (_waiting)
-            {
-                Monitor.Pulse(_lock);
-            }
+            // A loop that is not asleep yet keeps the wake-up for its next wait.
+            wake = _waiting;
+            _waiting = false;
+            _signaled |= !wake;
+        }
+
+        if (wake)
+        {
+            _wake.Release();
         }
     }
 
     /// <summary>
-    /// Moves every posted item into <paramref name="ready"/>, in posting order, and tops the shared node pool up from the
-    /// loop's own <paramref name="pool"/>. Loop thread only.
+    /// Takes every posted item into <see cref="Batch"/>, to run in posting order, and tops the shared node pool up from the
+    /// loop's own <paramref name="pool"/>. Returns how many items the batch holds. Loop thread only.
     /// </summary>
-    public void DrainTo(ReadyQueue ready, LoopCallback[] pool, ref int poolCount)
+    /// <remarks>
+    /// The batch runs from the array the posters filled, not copied into the ready queue first: the copy was a third of
+    /// the loop's work per posted callback. A batch left unfinished (an exception escaped the loop) is handed out again
+    /// before anything newer.
+    /// </remarks>
+    public int Take(LoopCallback[] pool, ref int poolCount)
     {
+        if (_batch.HasItems)
+        {
+            return _batch.Remaining;
+        }
+
         // Every iteration asks, and most find nothing: skip the lock then (it cost a third of a busy loop's turn).
-        // A post that lands just after this read is not lost: the loop drains it next turn, and an idle loop's wait
+        // A post that lands just after this read is not lost: the loop takes it next turn, and an idle loop's wait
         // takes the lock and sees it.
         if (Volatile.Read(ref _count) == 0 && (poolCount == 0 || Volatile.Read(ref _nodeCount) == Volatile.Read(ref _nodes).Length))
         {
-            return;
+            return 0;
         }
 
-        WorkItem[] taken;
         int count;
         lock (_lock)
         {
@@ -163,28 +196,32 @@ internal sealed class Inbox
                 }
             }
 
-            while (_nodeCount < _nodes.Length && poolCount > 0)
+            // One block copy, not a loop of single stores: a big burst hands back as many nodes, and this holds the lock.
+            int moved = Math.Min(_nodes.Length - _nodeCount, poolCount);
+            if (moved > 0)
             {
-                _nodes[_nodeCount++] = pool[--poolCount];
-                pool[poolCount] = null!;
+                poolCount -= moved;
+                Array.Copy(pool, poolCount, _nodes, _nodeCount, moved);
+                Array.Clear(pool, poolCount, moved);
+                _nodeCount += moved;
             }
 
             count = _count;
             if (count == 0)
             {
-                return;
+                return 0;
             }
 
-            taken = _items;
-            _items = _spare;
+            // The batch's array was emptied as it ran: the posters go on in it.
+            _items = _batch.Swap(_items, count);
             _count = 0;
         }
 
-        // Copied outside the lock: producers already write to the other array.
-        ready.EnqueueRange(taken, count);
-        Array.Clear(taken, 0, count);
-        _spare = taken;
+        return count;
     }
+
+    /// <summary>The batch from <see cref="Take"/>. Loop thread only.</summary>
+    public TakenBatch Batch => _batch;
 
     /// <summary>
     /// Sleeps until a post, a <see cref="Wake"/>, or <paramref name="timeout"/> (<see cref="Timeout.InfiniteTimeSpan"/> for none).
@@ -194,20 +231,34 @@ internal sealed class Inbox
     {
         lock (_lock)
         {
-            if (_count == 0 && !_signaled)
+            if (_count != 0 || _signaled || _batch.HasItems)
             {
-                _waiting = true;
-                try
-                {
-                    Monitor.Wait(_lock, timeout);
-                }
-                finally
-                {
-                    _waiting = false;
-                }
+                _signaled = false;
+                return;
             }
 
-            _signaled = false;
+            // Taken under the same lock as every post: a post either lands before this, and is seen above, or after
+            // it, and sees the flag.
+            _waiting = true;
+        }
+
+        if (_wake.Wait(timeout))
+        {
+            return;
+        }
+
+        bool claimed;
+        lock (_lock)
+        {
+            // Timed out. Still waiting means nobody woke the loop; otherwise a post claimed the wake-up just now and
+            // its release is on the way: take it, so that it does not cut the next wait short.
+            claimed = !_waiting;
+            _waiting = false;
+        }
+
+        // Until it comes: a wait that returns early without it would leave it to cut the next sleep short.
+        while (claimed && !_wake.Wait(Timeout.InfiniteTimeSpan))
+        {
         }
     }
 
@@ -229,16 +280,20 @@ internal sealed class Inbox
     /// <summary>Uncounts it; called after the completion has been posted, so the loop never looks idle in between.</summary>
     public void EndExternal()
     {
+        bool wake;
         lock (_lock)
         {
             _external--;
 
             // Also when the loop is not waiting yet: it may have found the work running a moment ago and be about to sleep.
-            _signaled = true;
-            if (_waiting)
-            {
-                Monitor.Pulse(_lock);
-            }
+            wake = _waiting;
+            _waiting = false;
+            _signaled |= !wake;
+        }
+
+        if (wake)
+        {
+            _wake.Release();
         }
     }
 
@@ -253,12 +308,15 @@ internal sealed class Inbox
             _closed = true;
             Array.Clear(_items, 0, _count);
             _count = 0;
+            _batch.Clear();
         }
     }
 
     /// <summary>Copies the posted items for diagnostics.</summary>
     public void CopyTo(List<WorkItem> destination)
     {
+        _batch.CopyTo(destination);
+
         lock (_lock)
         {
             for (int i = 0; i < _count; i++)

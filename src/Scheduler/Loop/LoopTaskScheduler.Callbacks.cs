@@ -301,7 +301,8 @@ public sealed partial class LoopTaskScheduler
             CallExceptionHandler(new LoopExceptionContext($"Exception in callback {LoopCallback.Describe((Delegate)item.Callback)}")
             {
                 Exception = exception,
-                Handle = new LoopHandle(this, _ready.LastDequeued),
+                // A delegate posted from another thread was given no handle.
+                Handle = _runningTaken ? null : new LoopHandle(this, _ready.LastDequeued),
             });
         }
     }

@@ -46,6 +46,9 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
 
     private volatile bool _stopping;
 
+    /// <summary>True while the loop runs items of the inbox's batch, which have no place in the ready queue.</summary>
+    private bool _runningTaken;
+
     /// <summary>Makes the start of a run and <see cref="Close"/> exclusive: a loop is never closed under a running run.</summary>
     private readonly object _lifecycle = new();
     private volatile bool _closed;
@@ -155,15 +158,16 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
         {
             while (!_stopping)
             {
-                _inbox.DrainTo(_ready, _callbackPool, ref _callbackPoolCount);
+                int before = _ready.Count;
+                int taken = _inbox.Take(_callbackPool, ref _callbackPoolCount);
                 MoveDueTimers();
 
-                if (_ready.Count == 0)
+                if (_ready.Count == 0 && taken == 0)
                 {
                     break;
                 }
 
-                RunReady();
+                RunReady(before, taken);
             }
         }
         finally
@@ -295,7 +299,7 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
     /// </summary>
     private void RunOnce()
     {
-        if (_ready.Count == 0 && !_stopping)
+        if (_ready.Count == 0 && !_stopping && !_inbox.Batch.HasItems)
         {
             try
             {
@@ -310,19 +314,57 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
             }
         }
 
-        _inbox.DrainTo(_ready, _callbackPool, ref _callbackPoolCount);
+        int before = _ready.Count;
+        int taken = _inbox.Take(_callbackPool, ref _callbackPoolCount);
         MoveDueTimers();
 
-        RunReady();
+        RunReady(before, taken);
     }
 
-    /// <summary>Runs exactly the items ready now; what they schedule waits for the next iteration.</summary>
-    private void RunReady()
+    /// <summary>
+    /// Runs exactly the items ready now; what they schedule waits for the next iteration. In asyncio's order: the
+    /// <paramref name="before"/> items queued before the inbox was taken, then the <paramref name="taken"/> posted ones,
+    /// then the timers that fell due.
+    /// </summary>
+    private void RunReady(int before, int taken)
     {
         int ready = _ready.Count;
-        if (_watchdog is null && !Debug)
+        bool plain = _watchdog is null && !Debug;
+        RunFromQueue(before, plain);
+        if (taken > 0)
         {
-            for (int remaining = ready; remaining > 0; remaining--)
+            _runningTaken = true;
+            try
+            {
+                TakenBatch batch = _inbox.Batch;
+                while (batch.TryTakeNext(out WorkItem item))
+                {
+                    if (plain)
+                    {
+                        Execute(in item);
+                    }
+                    else
+                    {
+                        RunItem(in item);
+                    }
+                }
+            }
+            finally
+            {
+                _runningTaken = false;
+            }
+        }
+
+        RunFromQueue(ready - before, plain);
+        CountRun(ready + taken);
+    }
+
+    /// <summary>Runs the next <paramref name="count"/> items of the ready queue.</summary>
+    private void RunFromQueue(int count, bool plain)
+    {
+        if (plain)
+        {
+            for (int remaining = count; remaining > 0; remaining--)
             {
                 WorkItem item = _ready.Dequeue();
                 Execute(in item);
@@ -330,14 +372,12 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
         }
         else
         {
-            for (int remaining = ready; remaining > 0; remaining--)
+            for (int remaining = count; remaining > 0; remaining--)
             {
                 WorkItem item = _ready.Dequeue();
                 RunItem(in item);
             }
         }
-
-        CountRun(ready);
     }
 
     private void WaitForWork()

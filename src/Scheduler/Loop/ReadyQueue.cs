@@ -111,15 +111,6 @@ internal sealed class ReadyQueue
         return item;
     }
 
-    /// <summary>Appends <paramref name="count"/> items of <paramref name="source"/> in order.</summary>
-    public void EnqueueRange(WorkItem[] source, int count)
-    {
-        for (int i = 0; i < count; i++)
-        {
-            Enqueue(in source[i]);
-        }
-    }
-
     public void Clear()
     {
         Array.Clear(_items, 0, _items.Length);

@@ -1,0 +1,61 @@
+using System;
+using System.Threading;
+
+namespace Scheduler;
+
+/// <summary>
+/// What an idle loop sleeps on: one pending wake-up at most, taken by the next <see cref="Wait"/>. The inbox decides
+/// under its own lock who signals; the signal itself is given here, after that lock is left.
+/// </summary>
+/// <remarks>
+/// Before it blocks, a wait spins a moment and yields the processor once. Measured on Linux with a post every
+/// millisecond (W7), that one yield takes a third off the median wake-up (14 µs to 10 µs, where
+/// <see cref="SemaphoreSlim"/>-based peers are); more spinning gained nothing. <see cref="SemaphoreSlim"/> itself
+/// yields some 130 times before it blocks: on a loaded machine a loop that has just yielded may not get the processor
+/// back for a time slice when the next post comes, and its worst wake-ups grew tenfold.
+/// </remarks>
+internal sealed class WakeGate
+{
+    private readonly object _lock = new();
+    private bool _released;
+
+    /// <summary>Wakes the sleeper, or the next one to come.</summary>
+    public void Release()
+    {
+        lock (_lock)
+        {
+            _released = true;
+            Monitor.Pulse(_lock);
+        }
+    }
+
+    /// <summary>
+    /// Sleeps until <see cref="Release"/> or <paramref name="timeout"/> (<see cref="Timeout.InfiniteTimeSpan"/> for none),
+    /// and takes the wake-up. Returns whether there was one; may return false early, which callers treat as a timeout.
+    /// </summary>
+    public bool Wait(TimeSpan timeout)
+    {
+        var spinner = default(SpinWait);
+        while (!spinner.NextSpinWillYield && !Volatile.Read(ref _released))
+        {
+            spinner.SpinOnce();
+        }
+
+        if (!Volatile.Read(ref _released))
+        {
+            Thread.Yield();
+        }
+
+        lock (_lock)
+        {
+            if (!_released)
+            {
+                Monitor.Wait(_lock, timeout);
+            }
+
+            bool released = _released;
+            _released = false;
+            return released;
+        }
+    }
+}
