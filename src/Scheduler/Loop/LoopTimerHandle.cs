@@ -9,7 +9,7 @@ namespace Scheduler;
 /// </summary>
 /// <remarks>
 /// A value type over a pooled node, so that scheduling allocates nothing. <see cref="Cancel"/> is loop-affine.
-/// A cancelled timer leaves the loop's timer heap at once.
+/// A cancelled timer never runs; the loop drops it from its timer heap lazily, as asyncio does, and rebuilds the heap once cancelled timers are half of it.
 /// </remarks>
 public readonly struct LoopTimerHandle : IEquatable<LoopTimerHandle>
 {
