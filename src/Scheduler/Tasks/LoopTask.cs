@@ -44,15 +44,14 @@ internal sealed class LoopTask<T> : LoopTaskState
         _loop = loop;
         _body = body;
 
-        // The state makes the task findable from TaskScheduler.UnobservedTaskException, where only the task is given.
+        // The state makes the task findable from the task alone (TryGet, TaskScheduler.UnobservedTaskException), with no
+        // weak-table entry: one per task was a dependent handle every GC scans, and GC pauses grew with the tasks made.
         _promise = new TaskCompletionSource<T>(this, TaskCreationOptions.RunContinuationsAsynchronously);
         CreatedAt = loop.Time();
         if (loop.Debug)
         {
             CreationStack = CallerStack.Capture();
         }
-
-        Register(_promise.Task, this);
     }
 
     public override Task? Body => _inner;

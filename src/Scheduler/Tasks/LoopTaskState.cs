@@ -89,12 +89,26 @@ internal class LoopTaskState
     /// <summary><c>Task-N</c>, N increasing across the process, as asyncio's counter.</summary>
     public static string NextName() => "Task-" + Interlocked.Increment(ref s_lastId).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    public static bool TryGet(Task task, out LoopTaskState? state) => s_states.TryGetValue(task, out state);
+    public static bool TryGet(Task task, out LoopTaskState? state)
+    {
+        // A loop task's promise carries its state (see LoopTask): found without the weak table.
+        if (task.AsyncState is LoopTaskState own && ReferenceEquals(own.Task, task))
+        {
+            state = own;
+            return true;
+        }
+
+        return s_states.TryGetValue(task, out state);
+    }
 
     /// <summary>The state of <paramref name="task"/>, creating a name-only one for a task the library did not create.</summary>
-    public static LoopTaskState GetOrAdd(Task task) => s_states.GetValue(task, static _ => new LoopTaskState(null));
+    public static LoopTaskState GetOrAdd(Task task) =>
+        TryGet(task, out LoopTaskState? state) ? state! : s_states.GetValue(task, static _ => new LoopTaskState(null));
 
     protected static void Register(Task task, LoopTaskState state) => s_states.Add(task, state);
+
+    /// <summary>Whether <paramref name="task"/> has an entry in the weak table; for tests.</summary>
+    internal static bool IsInWeakTable(Task task) => s_states.TryGetValue(task, out _);
 
     /// <summary>The task the body returned, while it runs: where a dump starts to follow what the task awaits.</summary>
     public virtual Task? Body => null;

@@ -143,4 +143,20 @@ public class CreateTaskTests
         named.GetName().ShouldBe("renamed");
         test.RunUntilIdle();
     });
+
+    [Fact]
+    public void CreateTask_TheTask_IsKnownThroughItsStateWithoutAWeakTableEntry() => Guard.Run(() =>
+    {
+        // A weak-table entry per task is a dependent handle that every GC scans until a gen2 GC frees it: with many
+        // tasks made, GC pauses grew round after round. The loop task's promise carries its state instead.
+        using var test = new TestLoop();
+        Task task = test.Loop.CreateTask(() => Task.CompletedTask, "found");
+
+        LoopTaskState.TryGet(task, out LoopTaskState? state).ShouldBeTrue();
+        state!.Task.ShouldBeSameAs(task);
+        task.GetName().ShouldBe("found");
+        LoopTaskState.IsInWeakTable(task).ShouldBeFalse();
+        test.RunUntilIdle();
+        task.IsCompletedSuccessfully.ShouldBeTrue();
+    });
 }
