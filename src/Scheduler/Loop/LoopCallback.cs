@@ -48,16 +48,4 @@ internal sealed class LoopCallback
     /// <summary>Names the callback for messages: the method's declaring type and name.</summary>
     public static string Describe(Delegate? callback) =>
         callback is null ? "<none>" : $"{callback.Method.DeclaringType?.Name}.{callback.Method.Name}";
-
-    public void Invoke()
-    {
-        if (Callback is Action action)
-        {
-            action();
-        }
-        else
-        {
-            ((Action<object?>)Callback!).Invoke(State);
-        }
-    }
 }

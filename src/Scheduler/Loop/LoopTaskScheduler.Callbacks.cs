@@ -11,7 +11,6 @@ public sealed partial class LoopTaskScheduler
     /// <summary>In debug mode, a timer this far away is logged: it is more often a unit mistake than a plan.</summary>
     private static readonly TimeSpan s_hugeDelay = TimeSpan.FromDays(1);
 
-    private static readonly ContextCallback s_invokeNode = static state => ((LoopCallback)state!).Invoke();
     private static readonly ContextCallback s_invokeCurrent = static state => ((LoopTaskScheduler)state!).InvokeCurrent();
 
     /// <summary>Recycled nodes, grown to the largest burst seen (up to <see cref="MaxPooledCallbacks"/>). Loop thread only.</summary>
@@ -271,30 +270,7 @@ public sealed partial class LoopTaskScheduler
     {
         try
         {
-            if (RunsInLoopContext(item.Context))
-            {
-                try
-                {
-                    if (item.Callback is Action<object?> withState)
-                    {
-                        withState(item.State);
-                    }
-                    else
-                    {
-                        ((Action)item.Callback)();
-                    }
-                }
-                finally
-                {
-                    RestoreLoopContexts();
-                }
-            }
-            else
-            {
-                _currentCallback = item.Callback;
-                _currentState = item.State;
-                ExecutionContext.Run(item.Context!, s_invokeCurrent, this);
-            }
+            RunInContext(item.Callback, item.State, item.Context);
         }
         catch (Exception exception)
         {
@@ -323,22 +299,7 @@ public sealed partial class LoopTaskScheduler
         int version = node.Version;
         try
         {
-            ExecutionContext? context = node.Context;
-            if (RunsInLoopContext(context))
-            {
-                try
-                {
-                    node.Invoke();
-                }
-                finally
-                {
-                    RestoreLoopContexts();
-                }
-            }
-            else
-            {
-                ExecutionContext.Run(context!, s_invokeNode, node);
-            }
+            RunInContext(node.Callback!, node.State, node.Context);
         }
         catch (Exception exception)
         {
@@ -377,23 +338,7 @@ public sealed partial class LoopTaskScheduler
         var callback = (SendOrPostCallback)item.Callback;
         try
         {
-            if (RunsInLoopContext(item.Context))
-            {
-                try
-                {
-                    callback(item.State);
-                }
-                finally
-                {
-                    RestoreLoopContexts();
-                }
-            }
-            else
-            {
-                _currentCallback = callback;
-                _currentState = item.State;
-                ExecutionContext.Run(item.Context!, s_invokeCurrent, this);
-            }
+            RunInContext(callback, item.State, item.Context);
         }
         catch (Exception exception)
         {
@@ -405,19 +350,50 @@ public sealed partial class LoopTaskScheduler
         }
     }
 
+    /// <summary>
+    /// Runs a queued delegate in the context captured when it was scheduled. Work that captured nothing (or the loop
+    /// thread's own context) is called directly, and what it changed is undone after it (see <see cref="RunsInLoopContext"/>).
+    /// </summary>
+    private void RunInContext(object callback, object? state, ExecutionContext? context)
+    {
+        if (RunsInLoopContext(context))
+        {
+            try
+            {
+                Invoke(callback, state);
+            }
+            finally
+            {
+                RestoreLoopContexts();
+            }
+
+            return;
+        }
+
+        _currentCallback = callback;
+        _currentState = state;
+        ExecutionContext.Run(context!, s_invokeCurrent, this);
+    }
+
     private void InvokeCurrent()
     {
         object callback = _currentCallback!;
         object? state = _currentState;
         _currentCallback = null;
         _currentState = null;
+        Invoke(callback, state);
+    }
+
+    /// <summary>Calls a queued delegate of any of the kinds the loop queues.</summary>
+    private static void Invoke(object callback, object? state)
+    {
         switch (callback)
         {
-            case SendOrPostCallback posted:
-                posted(state);
-                break;
             case Action<object?> withState:
                 withState(state);
+                break;
+            case SendOrPostCallback posted:
+                posted(state);
                 break;
             default:
                 ((Action)callback)();
