@@ -73,21 +73,10 @@ internal sealed class Inbox
                 return false;
             }
 
-            if (_count == _items.Length)
-            {
-                Array.Resize(ref _items, _items.Length * 2);
-            }
-
-            _items[_count++] = item;
-            wake = _waiting;
-            _waiting = false;
+            wake = AppendLocked(item);
         }
 
-        if (wake)
-        {
-            _wake.Release();
-        }
-
+        ReleaseIf(wake);
         return true;
     }
 
@@ -124,22 +113,42 @@ internal sealed class Inbox
 
             // The version is read before the loop can see the node, run it and recycle it.
             handle = new LoopHandle(node);
-            if (_count == _items.Length)
-            {
-                Array.Resize(ref _items, _items.Length * 2);
-            }
-
-            _items[_count++] = new WorkItem(node, null, null);
-            wake = _waiting;
-            _waiting = false;
+            wake = AppendLocked(new WorkItem(node, null, null));
         }
 
-        if (wake)
+        ReleaseIf(wake);
+        return true;
+    }
+
+    /// <summary>Under the lock: appends a post, and claims the sleeping loop's wake-up (see <see cref="ClaimSleeperLocked"/>).</summary>
+    private bool AppendLocked(in WorkItem item)
+    {
+        if (_count == _items.Length)
+        {
+            Array.Resize(ref _items, _items.Length * 2);
+        }
+
+        _items[_count++] = item;
+        return ClaimSleeperLocked();
+    }
+
+    /// <summary>
+    /// Under the lock: true for the one caller that finds the loop asleep and nobody waking it yet; that caller
+    /// releases <see cref="_wake"/> once it has left the lock (<see cref="ReleaseIf"/>).
+    /// </summary>
+    private bool ClaimSleeperLocked()
+    {
+        bool sleeping = _waiting;
+        _waiting = false;
+        return sleeping;
+    }
+
+    private void ReleaseIf(bool claimed)
+    {
+        if (claimed)
         {
             _wake.Release();
         }
-
-        return true;
     }
 
     /// <summary>Wakes the loop, or keeps its next wait from sleeping.</summary>
@@ -149,15 +158,11 @@ internal sealed class Inbox
         lock (_lock)
         {
             // A loop that is not asleep yet keeps the wake-up for its next wait.
-            wake = _waiting;
-            _waiting = false;
+            wake = ClaimSleeperLocked();
             _signaled |= !wake;
         }
 
-        if (wake)
-        {
-            _wake.Release();
-        }
+        ReleaseIf(wake);
     }
 
     /// <summary>
@@ -286,15 +291,11 @@ internal sealed class Inbox
             _external--;
 
             // Also when the loop is not waiting yet: it may have found the work running a moment ago and be about to sleep.
-            wake = _waiting;
-            _waiting = false;
+            wake = ClaimSleeperLocked();
             _signaled |= !wake;
         }
 
-        if (wake)
-        {
-            _wake.Release();
-        }
+        ReleaseIf(wake);
     }
 
     /// <summary>The number of external operations still running.</summary>

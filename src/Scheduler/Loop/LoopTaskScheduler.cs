@@ -339,14 +339,7 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
                 TakenBatch batch = _inbox.Batch;
                 while (batch.TryTakeNext(out WorkItem item))
                 {
-                    if (plain)
-                    {
-                        Execute(in item);
-                    }
-                    else
-                    {
-                        RunItem(in item);
-                    }
+                    Run(in item, plain);
                 }
             }
             finally
@@ -362,21 +355,23 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
     /// <summary>Runs the next <paramref name="count"/> items of the ready queue.</summary>
     private void RunFromQueue(int count, bool plain)
     {
+        for (int remaining = count; remaining > 0; remaining--)
+        {
+            WorkItem item = _ready.Dequeue();
+            Run(in item, plain);
+        }
+    }
+
+    /// <summary>Runs one item: straight to <see cref="Execute"/> when neither the watchdog nor debug mode is on.</summary>
+    private void Run(in WorkItem item, bool plain)
+    {
         if (plain)
         {
-            for (int remaining = count; remaining > 0; remaining--)
-            {
-                WorkItem item = _ready.Dequeue();
-                Execute(in item);
-            }
+            Execute(in item);
         }
         else
         {
-            for (int remaining = count; remaining > 0; remaining--)
-            {
-                WorkItem item = _ready.Dequeue();
-                RunItem(in item);
-            }
+            RunItem(in item);
         }
     }
 

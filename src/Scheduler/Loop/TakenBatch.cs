@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 
 namespace Scheduler;
@@ -53,10 +54,7 @@ internal sealed class TakenBatch
     /// <summary>Drops the items left.</summary>
     public void Clear()
     {
-        for (int i = _next; i < _count; i++)
-        {
-            _items[i] = default;
-        }
+        Array.Clear(_items, _next, _count - _next);
 
         _count = 0;
         _next = 0;
