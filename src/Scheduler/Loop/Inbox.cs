@@ -5,279 +5,291 @@ using System.Threading;
 namespace Scheduler;
 
 /// <summary>
-/// The one structure the loop shares with other threads: work posted from off the loop thread,
-/// and the wake-up of an idle loop.
+/// The one structure the loop shares with other threads: work posted from off the loop thread, and the wake-up of an
+/// idle loop. Posts take no lock: each reserves its place in an <see cref="InboxSegment"/> with one compare-and-swap.
 /// </summary>
 /// <remarks>
-/// A lock and two arrays swapped per batch, not a <see cref="System.Collections.Concurrent.ConcurrentQueue{T}"/>: a post
-/// also takes a pooled node, must be refused atomically once the inbox is closed, and must see whether the loop sleeps,
-/// and one short lock does all three. (An older note here said that <c>TryDequeue</c> can report empty while another
-/// thread grows the queue; a stress test of two growing producers on .NET 10.0.12 never saw it report empty with a
-/// completed enqueue unconsumed.) The decision to sleep is taken under the same lock as every post, so no wake-up is
-/// lost; the sleep itself is on a <see cref="WakeGate"/>, signalled after the lock is left.
+/// <para>Lock-free because posters contend: with a lock, a poster that the OS preempts while it holds the lock stalls
+/// every other poster and the loop behind it, and two posters on two cores ran two to four times slower, from one run
+/// to the next, than the same posts through a ring. Every post has a number (its place), which is what a
+/// <see cref="LoopHandle"/> of a post from another thread keeps, so a post needs no node.</para>
+/// <para>A full segment is frozen and posters move on to one twice its size; the loop finishes the frozen one first,
+/// so every thread's posts keep their order. Once the ring holds the largest burst, posting allocates nothing.</para>
+/// <para>The idle loop announces that it sleeps (<see cref="_sleeping"/>), then looks for reserved places once more;
+/// a poster reserves its place, then looks at the announcement. Both steps are full fences, so one of the two sees the
+/// other: the loop does not sleep, or the poster wakes it. The one poster that takes the announcement back releases
+/// the <see cref="WakeGate"/>, after publishing its item.</para>
 /// </remarks>
 internal sealed class Inbox
 {
-    private readonly object _lock = new();
-    private WorkItem[] _items = new WorkItem[64];
-    private int _count;
+    /// <summary>The first segment's places: small, as most loops see few posts from other threads.</summary>
+    private const int InitialCapacity = 256;
 
-    /// <summary>The batch the loop took last; it holds the second array, so that posters and the loop alternate two.</summary>
-    private readonly TakenBatch _batch = new();
+    /// <summary>The most places one segment grows to; a loop further behind gets more segments of this size.</summary>
+    private const int MaxCapacity = 1 << 20;
 
-    /// <summary>
-    /// True while the loop sleeps in <see cref="Wait"/> and nobody has woken it yet: the first post to see it clears it
-    /// and releases <see cref="_wake"/>, so a burst of posts wakes the loop once.
-    /// </summary>
-    private bool _waiting;
+    /// <summary>Where posters reserve places. Replaced, under <see cref="_growLock"/>, when it is full.</summary>
+    private volatile InboxSegment _tail;
 
-    /// <summary>
-    /// What the idle loop sleeps on. Not the lock: a post signals it after leaving the lock, so the woken loop does not
-    /// wake only to find the lock still held, and does not have to win the lock back from the posters before it returns.
-    /// </summary>
-    private readonly WakeGate _wake = new();
+    /// <summary>Taken only to grow or close: a post never takes it while its segment has room.</summary>
+    private readonly object _growLock = new();
 
-    /// <summary>A wake-up that came while the loop was not waiting; it keeps the next wait from sleeping.</summary>
-    private bool _signaled;
+    private volatile bool _closed;
 
-    /// <summary>Set by <see cref="Close"/>: later posts are refused, so none is silently dropped.</summary>
-    private bool _closed;
+    /// <summary>1 while the loop sleeps, or is about to, and nobody has woken it yet.</summary>
+    private int _sleeping;
+
+    /// <summary>1 after a wake-up that found the loop awake: it keeps the next wait from sleeping.</summary>
+    private int _signaled;
 
     /// <summary>Work the loop started elsewhere (executor, <c>ToThread</c>) that will post back.</summary>
     private int _external;
 
-    /// <summary>How many recycled callback nodes other threads find here at first, so their posts allocate nothing.</summary>
-    private const int InitialSharedNodes = 1024;
+    private readonly WakeGate _wake = new();
 
-    /// <summary>The most the shared stock grows to (the loop's own pool keeps no more either).</summary>
-    private const int MaxSharedNodes = 65536;
+    /// <summary>The loop's side: where it reads, and the batch it took. Its own object, off the lines posters write.</summary>
+    private readonly Reader _reader;
+
+    public Inbox()
+    {
+        _tail = new InboxSegment(InitialCapacity, 0);
+        _reader = new Reader(_tail);
+    }
 
     /// <summary>
-    /// Callback nodes for <c>CallSoonThreadSafe</c> from other threads: taken and refilled under the lock. When posters
-    /// run it dry between two drains, it doubles at the next drain, so a steady stream of posts stops allocating.
+    /// Adds <paramref name="item"/> and wakes the loop if it sleeps; returns false, adding nothing, once the inbox is
+    /// closed. <paramref name="position"/> is the post's number, for its handle. Any thread.
     /// </summary>
-    private LoopCallback?[] _nodes = new LoopCallback?[InitialSharedNodes];
-    private int _nodeCount;
-
-    /// <summary>A post found no shared node since the last drain.</summary>
-    private bool _nodesRanDry;
-
-    /// <summary>Adds <paramref name="item"/>; returns false if the inbox is closed.</summary>
-    public bool Add(in WorkItem item)
+    public bool TryAdd(in WorkItem item, out long position)
     {
-        bool wake;
-        lock (_lock)
+        while (true)
+        {
+            InboxSegment segment = _tail;
+            if (segment.TryAdd(in item, out long place))
+            {
+                position = segment.Base + place;
+
+                // After the reservation (a full fence): the loop either saw it, or announced its sleep before it.
+                if (Volatile.Read(ref _sleeping) != 0)
+                {
+                    WakeSleeper();
+                }
+
+                return true;
+            }
+
+            if (!MoveOn(segment))
+            {
+                position = 0;
+                return false;
+            }
+        }
+    }
+
+    /// <summary>Adds <paramref name="item"/>; returns false if the inbox is closed. Any thread.</summary>
+    public bool Add(in WorkItem item) => TryAdd(in item, out _);
+
+    /// <summary>Freezes a full <paramref name="segment"/> and links a larger one; false once the inbox is closed.</summary>
+    private bool MoveOn(InboxSegment segment)
+    {
+        lock (_growLock)
         {
             if (_closed)
             {
                 return false;
             }
 
-            wake = AppendLocked(item);
-        }
-
-        ReleaseIf(wake);
-        return true;
-    }
-
-    /// <summary>
-    /// Posts <paramref name="callback"/> as a handle-bearing callback, in a node from the shared pool when one is there.
-    /// Returns false, and posts nothing, if the inbox is closed.
-    /// </summary>
-    public bool AddCallback(LoopTaskScheduler loop, Delegate callback, object? state, ExecutionContext? context, out LoopHandle handle)
-    {
-        bool wake;
-        lock (_lock)
-        {
-            if (_closed)
+            // Another poster may have moved on already; a racing loop may have freed places since: grow all the same.
+            if (ReferenceEquals(_tail, segment))
             {
-                handle = default;
-                return false;
+                long used = segment.Freeze();
+                var next = new InboxSegment(Math.Min(segment.Capacity * 2, MaxCapacity), segment.Base + used);
+                segment.Next = next;
+                _tail = next;
             }
 
-            LoopCallback node;
-            if (_nodeCount > 0)
-            {
-                node = _nodes[--_nodeCount]!;
-                _nodes[_nodeCount] = null;
-            }
-            else
-            {
-                _nodesRanDry = true;
-                node = new LoopCallback { Loop = loop };
-            }
-
-            node.Callback = callback;
-            node.State = state;
-            node.Context = context;
-
-            // The version is read before the loop can see the node, run it and recycle it.
-            handle = new LoopHandle(node);
-            wake = AppendLocked(new WorkItem(node, null, null));
+            return true;
         }
-
-        ReleaseIf(wake);
-        return true;
     }
 
-    /// <summary>Under the lock: appends a post, and claims the sleeping loop's wake-up (see <see cref="ClaimSleeperLocked"/>).</summary>
-    private bool AppendLocked(in WorkItem item)
+    /// <summary>Releases the gate if the caller is the one to take back the loop's announcement that it sleeps.</summary>
+    private void WakeSleeper()
     {
-        if (_count == _items.Length)
-        {
-            Array.Resize(ref _items, _items.Length * 2);
-        }
-
-        _items[_count++] = item;
-        return ClaimSleeperLocked();
-    }
-
-    /// <summary>
-    /// Under the lock: true for the one caller that finds the loop asleep and nobody waking it yet; that caller
-    /// releases <see cref="_wake"/> once it has left the lock (<see cref="ReleaseIf"/>).
-    /// </summary>
-    private bool ClaimSleeperLocked()
-    {
-        bool sleeping = _waiting;
-        _waiting = false;
-        return sleeping;
-    }
-
-    private void ReleaseIf(bool claimed)
-    {
-        if (claimed)
+        if (Interlocked.CompareExchange(ref _sleeping, 0, 1) == 1)
         {
             _wake.Release();
         }
     }
 
-    /// <summary>Wakes the loop, or keeps its next wait from sleeping.</summary>
+    /// <summary>Wakes the loop, or keeps its next wait from sleeping. Any thread.</summary>
     public void Wake()
     {
-        bool wake;
-        lock (_lock)
+        if (Volatile.Read(ref _sleeping) != 0 && Interlocked.CompareExchange(ref _sleeping, 0, 1) == 1)
         {
-            // A loop that is not asleep yet keeps the wake-up for its next wait.
-            wake = ClaimSleeperLocked();
-            _signaled |= !wake;
+            _wake.Release();
+            return;
         }
 
-        ReleaseIf(wake);
+        // Awake, or about to sleep: the signal, then one more look (both full fences, as a post's two steps).
+        Interlocked.Exchange(ref _signaled, 1);
+        if (Volatile.Read(ref _sleeping) != 0)
+        {
+            WakeSleeper();
+        }
     }
 
     /// <summary>
-    /// Takes every posted item into <see cref="Batch"/>, to run in posting order, and tops the shared node pool up from the
-    /// loop's own <paramref name="pool"/>. Returns how many items the batch holds. Loop thread only.
+    /// Takes every item published so far as the next batch, to run in posting order; returns how many it holds. A batch
+    /// not finished (an exception escaped the loop) is handed out again first. Loop thread only.
     /// </summary>
-    /// <remarks>
-    /// The batch runs from the array the posters filled, not copied into the ready queue first: the copy was a third of
-    /// the loop's work per posted callback. A batch left unfinished (an exception escaped the loop) is handed out again
-    /// before anything newer.
-    /// </remarks>
-    public int Take(LoopCallback[] pool, ref int poolCount)
+    public int Take()
     {
-        if (_batch.HasItems)
+        Reader reader = _reader;
+        if (reader.Next < reader.End)
         {
-            return _batch.Remaining;
+            return (int)(reader.End - reader.Next);
         }
 
-        // Every iteration asks, and most find nothing: skip the lock then (it cost a third of a busy loop's turn).
-        // A post that lands just after this read is not lost: the loop takes it next turn, and an idle loop's wait
-        // takes the lock and sees it.
-        if (Volatile.Read(ref _count) == 0 && (poolCount == 0 || Volatile.Read(ref _nodeCount) == Volatile.Read(ref _nodes).Length))
+        while (true)
         {
+            InboxSegment segment = reader.Segment;
+            long reserved = segment.Reserved;
+            if (reserved > reader.Next)
+            {
+                reader.Spinner = default;
+                reader.End = reserved;
+                return (int)Math.Min(reserved - reader.Next, int.MaxValue);
+            }
+
+            // This one is done for good: go on to the next (and let the collector have it).
+            if (segment.IsFrozen && segment.Next is { } next)
+            {
+                reader.Segment = next;
+                reader.Next = 0;
+                reader.End = 0;
+                continue;
+            }
+
             return 0;
         }
-
-        int count;
-        lock (_lock)
-        {
-            if (_nodesRanDry)
-            {
-                _nodesRanDry = false;
-                if (_nodes.Length < MaxSharedNodes)
-                {
-                    Array.Resize(ref _nodes, _nodes.Length * 2);
-                }
-            }
-
-            // One block copy, not a loop of single stores: a big burst hands back as many nodes, and this holds the lock.
-            int moved = Math.Min(_nodes.Length - _nodeCount, poolCount);
-            if (moved > 0)
-            {
-                poolCount -= moved;
-                Array.Copy(pool, poolCount, _nodes, _nodeCount, moved);
-                Array.Clear(pool, poolCount, moved);
-                _nodeCount += moved;
-            }
-
-            count = _count;
-            if (count == 0)
-            {
-                return 0;
-            }
-
-            // The batch's array was emptied as it ran: the posters go on in it.
-            _items = _batch.Swap(_items, count);
-            _count = 0;
-        }
-
-        return count;
     }
 
-    /// <summary>The batch from <see cref="Take"/>. Loop thread only.</summary>
-    public TakenBatch Batch => _batch;
+    /// <summary>
+    /// The next item of the batch; false once the batch is through. A place reserved but not written yet ends the batch
+    /// there: it and what follows come in the next one. Loop thread only.
+    /// </summary>
+    public bool TryTakeNext(out WorkItem item)
+    {
+        Reader reader = _reader;
+        long next = reader.Next;
+        if (next < reader.End && reader.Segment.TryTake(next, out item))
+        {
+            reader.Next = next + 1;
+            return true;
+        }
+
+        reader.End = next;
+        item = default;
+        return false;
+    }
+
+    /// <summary>Whether the batch has items left to hand out.</summary>
+    public bool HasTaken => _reader.Next < _reader.End;
+
+    /// <summary>How many items the batch has left (a best guess off the loop thread).</summary>
+    public long TakenRemaining => Math.Max(_reader.End - _reader.Next, 0);
+
+    /// <summary>The number of the item <see cref="TryTakeNext"/> handed out last, for its handle.</summary>
+    public long LastTaken => _reader.Segment.Base + _reader.Next - 1;
 
     /// <summary>
-    /// Sleeps until a post, a <see cref="Wake"/>, or <paramref name="timeout"/> (<see cref="Timeout.InfiniteTimeSpan"/> for none).
-    /// Returns at once when work or a wake-up is already there.
+    /// The item posted as number <paramref name="position"/> while it waits to run, for the loop to read or replace;
+    /// <paramref name="found"/> is false once it was taken. Loop thread only, or while the loop does not run.
+    /// </summary>
+    public ref WorkItem Pending(long position, out bool found)
+    {
+        Reader reader = _reader;
+        for (InboxSegment? segment = reader.Segment; segment is not null; segment = segment.Next)
+        {
+            long place = position - segment.Base;
+            if (place < 0 || (ReferenceEquals(segment, reader.Segment) && place < reader.Next))
+            {
+                break;
+            }
+
+            if (place < segment.Reserved)
+            {
+                return ref segment.Pending(place, out found);
+            }
+        }
+
+        found = false;
+        return ref _reader.None;
+    }
+
+    /// <summary>
+    /// Sleeps until a post, a <see cref="Wake"/>, or <paramref name="timeout"/> (<see cref="Timeout.InfiniteTimeSpan"/> for
+    /// none). Returns at once when work or a wake-up is already there. Loop thread only.
     /// </summary>
     public void Wait(TimeSpan timeout)
     {
-        lock (_lock)
-        {
-            if (_count != 0 || _signaled || _batch.HasItems)
-            {
-                _signaled = false;
-                return;
-            }
-
-            // Taken under the same lock as every post: a post either lands before this, and is seen above, or after
-            // it, and sees the flag.
-            _waiting = true;
-        }
-
-        if (_wake.Wait(timeout))
+        if (Interlocked.Exchange(ref _signaled, 0) != 0 || HasTaken)
         {
             return;
         }
 
-        bool claimed;
-        lock (_lock)
+        if (HasReserved())
         {
-            // Timed out. Still waiting means nobody woke the loop; otherwise a post claimed the wake-up just now and
-            // its release is on the way: take it, so that it does not cut the next wait short.
-            claimed = !_waiting;
-            _waiting = false;
+            // A poster is between its two steps (or the item is there already): its item comes in a moment.
+            _reader.Spinner.SpinOnce();
+            return;
         }
 
-        // Until it comes: a wait that returns early without it would leave it to cut the next sleep short.
-        while (claimed && !_wake.Wait(Timeout.InfiniteTimeSpan))
+        // The announcement, then one more look (both full fences; see the remarks).
+        Interlocked.Exchange(ref _sleeping, 1);
+        if (HasReserved() || Volatile.Read(ref _signaled) != 0)
         {
+            TakeBackAnnouncement();
+            return;
+        }
+
+        _reader.Spinner = default;
+        if (!_wake.Wait(timeout))
+        {
+            // Timed out. A poster may have taken the announcement back just now, its release on the way.
+            TakeBackAnnouncement();
         }
     }
 
     /// <summary>
-    /// True when nothing is posted, no wake-up is pending and no external work is outstanding:
-    /// the state in which an auto-advancing clock may jump.
+    /// Withdraws the announcement that the loop sleeps. If a poster withdrew it first, its release is on the way: wait
+    /// for it, so that it does not cut the next sleep short.
     /// </summary>
-    public bool IsIdle()
+    private void TakeBackAnnouncement()
     {
-        lock (_lock)
+        if (Interlocked.Exchange(ref _sleeping, 0) == 0)
         {
-            return _count == 0 && !_signaled && _external == 0;
+            while (!_wake.Wait(Timeout.InfiniteTimeSpan))
+            {
+            }
         }
     }
+
+    /// <summary>Whether a place is reserved that the loop has not taken. Loop thread only.</summary>
+    private bool HasReserved()
+    {
+        Reader reader = _reader;
+        InboxSegment segment = reader.Segment;
+        return segment.Reserved > reader.Next || segment.Next is not null;
+    }
+
+    /// <summary>
+    /// True when nothing is posted, no wake-up is pending and no external work is outstanding: the state in which an
+    /// auto-advancing clock may jump. Loop thread only.
+    /// </summary>
+    public bool IsIdle() =>
+        // External work posts its completion before it uncounts itself: read the count first, so a zero means its post shows.
+        Volatile.Read(ref _external) == 0 && Volatile.Read(ref _signaled) == 0 && !HasTaken && !HasReserved();
 
     /// <summary>Counts work started off the loop that will post its completion back.</summary>
     public void BeginExternal() => Interlocked.Increment(ref _external);
@@ -285,45 +297,74 @@ internal sealed class Inbox
     /// <summary>Uncounts it; called after the completion has been posted, so the loop never looks idle in between.</summary>
     public void EndExternal()
     {
-        bool wake;
-        lock (_lock)
-        {
-            _external--;
+        Interlocked.Decrement(ref _external);
 
-            // Also when the loop is not waiting yet: it may have found the work running a moment ago and be about to sleep.
-            wake = ClaimSleeperLocked();
-            _signaled |= !wake;
-        }
-
-        ReleaseIf(wake);
+        // Also when the loop is not asleep yet: it may have seen the work running a moment ago and be about to sleep.
+        Wake();
     }
 
     /// <summary>The number of external operations still running.</summary>
     public int ExternalCount => Volatile.Read(ref _external);
 
-    /// <summary>Refuses later posts and drops what is queued.</summary>
+    /// <summary>Refuses later posts and drops what is queued. While the loop does not run.</summary>
     public void Close()
     {
-        lock (_lock)
+        InboxSegment last;
+        lock (_growLock)
         {
             _closed = true;
-            Array.Clear(_items, 0, _count);
-            _count = 0;
-            _batch.Clear();
+            last = _tail;
+            last.Freeze();
+        }
+
+        Reader reader = _reader;
+        for (InboxSegment? segment = reader.Segment; segment is not null; segment = segment.Next)
+        {
+            segment.DropItems();
+        }
+
+        reader.Segment = last;
+        reader.Next = last.Reserved;
+        reader.End = reader.Next;
+    }
+
+    /// <summary>Copies the posted items for diagnostics; off the loop thread a snapshot that may be partial.</summary>
+    public void CopyTo(List<WorkItem> destination)
+    {
+        Reader reader = _reader;
+        InboxSegment? segment = reader.Segment;
+        long place = reader.Next;
+        while (segment is not null)
+        {
+            for (long end = segment.Reserved; place < end; place++)
+            {
+                WorkItem item = segment.Pending(place, out bool found);
+                if (found && item.Callback is not null)
+                {
+                    destination.Add(item);
+                }
+            }
+
+            segment = segment.Next;
+            place = 0;
         }
     }
 
-    /// <summary>Copies the posted items for diagnostics.</summary>
-    public void CopyTo(List<WorkItem> destination)
+    /// <summary>The loop's reading position. Written for every item, so kept apart from what posters read.</summary>
+    private sealed class Reader(InboxSegment segment)
     {
-        _batch.CopyTo(destination);
+        public InboxSegment Segment = segment;
 
-        lock (_lock)
-        {
-            for (int i = 0; i < _count; i++)
-            {
-                destination.Add(_items[i]);
-            }
-        }
+        /// <summary>The next place to take in <see cref="Segment"/>.</summary>
+        public long Next;
+
+        /// <summary>Where the current batch ends (exclusive).</summary>
+        public long End;
+
+        /// <summary>Backs off while a poster is between reserving and writing its place.</summary>
+        public SpinWait Spinner;
+
+        /// <summary>What <see cref="Pending"/> returns a reference to when it finds nothing.</summary>
+        public WorkItem None;
     }
 }

@@ -8,18 +8,23 @@ namespace Scheduler;
 /// <para>Equivalent to asyncio's <c>asyncio.Handle</c>.</para>
 /// </summary>
 /// <remarks>
-/// A value type, so that scheduling allocates nothing: on the loop thread it is the callback's place in the ready queue,
-/// from another thread a pooled node. <see cref="Cancel"/> is loop-affine, like every loop member.
+/// A value type, so that scheduling allocates nothing: the callback's number in the ready queue (scheduled on the loop
+/// thread) or in the inbox (from another thread), with no node behind it. <see cref="Cancel"/> is loop-affine, like
+/// every loop member.
 /// <para>Differs from asyncio: a handle is spent once the loop has reached its callback. <see cref="Cancel"/> then does
 /// nothing, and <see cref="IsCancelled"/> stays false after the callback ran (asyncio marks a handle cancelled even after
-/// it ran). A callback scheduled on the loop thread and cancelled reads cancelled until the loop has skipped it.</para>
+/// it ran). A cancelled callback reads cancelled until the loop has skipped it: remembering it for longer would cost
+/// memory for every cancelled handle.</para>
 /// </remarks>
 public readonly struct LoopHandle : IEquatable<LoopHandle>
 {
-    /// <summary>The node of a callback posted from another thread (or a timer), or the loop whose ready queue holds it.</summary>
+    /// <summary>The loop whose ready queue or inbox holds the callback, or the node of a timer's callback (for exception handlers).</summary>
     private readonly object? _owner;
 
-    /// <summary>The node's version, or the callback's sequence number in the loop's ready queue.</summary>
+    /// <summary>
+    /// The node's version; or the callback's sequence number in the loop's ready queue (zero or more), or the complement
+    /// of its number in the loop's inbox (negative).
+    /// </summary>
     private readonly long _id;
 
     internal LoopHandle(LoopCallback node)

@@ -97,8 +97,9 @@ public sealed partial class LoopTaskScheduler
                 CheckThread(nameof(CallSoon));
             }
 
-            return _inbox.AddCallback(this, callback, state, LoopTaskState.CaptureForFork(), out LoopHandle posted)
-                ? posted
+            // No node either: the handle is the post's number in the inbox (stored complemented, apart from the above).
+            return _inbox.TryAdd(new WorkItem(callback, state, LoopTaskState.CaptureForFork()), out long position)
+                ? new LoopHandle(this, ~position)
                 : throw new InvalidOperationException(ClosedMessage);
         }
 
@@ -241,13 +242,28 @@ public sealed partial class LoopTaskScheduler
         node.Context = null;
     }
 
-    /// <summary>Cancels a callback queued on the loop thread, by its handle's sequence number, if it is still pending.</summary>
-    internal void CancelQueuedCallback(long sequence)
+    /// <summary>
+    /// Cancels a queued callback by its handle's number, if it is still pending: a sequence number in the ready queue,
+    /// or the complement of a post's number in the inbox.
+    /// </summary>
+    internal void CancelQueuedCallback(long id)
     {
         CheckThread("LoopHandle.Cancel");
-        if (_ready.IsPending(sequence))
+        if (id < 0)
         {
-            ref WorkItem slot = ref _ready.Slot(sequence);
+            ref WorkItem posted = ref _inbox.Pending(~id, out bool found);
+            if (found)
+            {
+                Cancel(ref posted);
+            }
+        }
+        else if (_ready.IsPending(id))
+        {
+            Cancel(ref _ready.Slot(id));
+        }
+
+        static void Cancel(ref WorkItem slot)
+        {
             if (slot.Callback is Delegate)
             {
                 slot = new WorkItem(CancelledCallback.Instance, null, null);
@@ -255,10 +271,22 @@ public sealed partial class LoopTaskScheduler
         }
     }
 
-    /// <summary>True while a cancelled callback queued on the loop thread waits to be skipped. Best effort off the loop thread.</summary>
-    internal bool IsQueuedCallbackCancelled(long sequence) => _ready.PeekCallback(sequence) is CancelledCallback;
+    /// <summary>The callback still queued under a handle's number, or null once it ran. Best effort off the loop thread.</summary>
+    private object? PeekQueuedCallback(long id)
+    {
+        if (id >= 0)
+        {
+            return _ready.PeekCallback(id);
+        }
 
-    internal string DescribeQueuedCallback(long sequence) => _ready.PeekCallback(sequence) switch
+        WorkItem item = _inbox.Pending(~id, out bool found);
+        return found ? item.Callback : null;
+    }
+
+    /// <summary>True while a cancelled queued callback waits to be skipped. Best effort off the loop thread.</summary>
+    internal bool IsQueuedCallbackCancelled(long id) => PeekQueuedCallback(id) is CancelledCallback;
+
+    internal string DescribeQueuedCallback(long id) => PeekQueuedCallback(id) switch
     {
         CancelledCallback => "<LoopHandle cancelled>",
         Delegate callback => $"<LoopHandle {LoopCallback.Describe(callback)}>",
@@ -277,8 +305,7 @@ public sealed partial class LoopTaskScheduler
             CallExceptionHandler(new LoopExceptionContext($"Exception in callback {LoopCallback.Describe((Delegate)item.Callback)}")
             {
                 Exception = exception,
-                // A delegate posted from another thread was given no handle.
-                Handle = _runningTaken ? null : new LoopHandle(this, _ready.LastDequeued),
+                Handle = new LoopHandle(this, _runningTaken ? ~_inbox.LastTaken : _ready.LastDequeued),
             });
         }
     }

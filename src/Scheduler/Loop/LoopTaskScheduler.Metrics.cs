@@ -14,7 +14,7 @@ public sealed partial class LoopTaskScheduler
     internal long CallbacksRun => Volatile.Read(ref _callbacksRun);
 
     /// <summary>Read off the loop thread by the metrics collector: a moment's view.</summary>
-    internal long ReadyCount => _ready.Count + _inbox.Batch.Remaining;
+    internal long ReadyCount => _ready.Count + _inbox.TakenRemaining;
 
     internal long TimerCount => _timers.Count;
 

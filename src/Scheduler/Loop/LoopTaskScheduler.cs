@@ -159,7 +159,7 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
             while (!_stopping)
             {
                 int before = _ready.Count;
-                int taken = _inbox.Take(_callbackPool, ref _callbackPoolCount);
+                int taken = _inbox.Take();
                 MoveDueTimers();
 
                 if (_ready.Count == 0 && taken == 0)
@@ -299,7 +299,7 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
     /// </summary>
     private void RunOnce()
     {
-        if (_ready.Count == 0 && !_stopping && !_inbox.Batch.HasItems)
+        if (_ready.Count == 0 && !_stopping && !_inbox.HasTaken)
         {
             try
             {
@@ -315,7 +315,7 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
         }
 
         int before = _ready.Count;
-        int taken = _inbox.Take(_callbackPool, ref _callbackPoolCount);
+        int taken = _inbox.Take();
         MoveDueTimers();
 
         RunReady(before, taken);
@@ -336,8 +336,7 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
             _runningTaken = true;
             try
             {
-                TakenBatch batch = _inbox.Batch;
-                while (batch.TryTakeNext(out WorkItem item))
+                while (_inbox.TryTakeNext(out WorkItem item))
                 {
                     Run(in item, plain);
                 }

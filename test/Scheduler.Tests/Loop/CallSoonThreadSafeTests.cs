@@ -305,10 +305,10 @@ public class CallSoonThreadSafeTests
         test.Loop.CallSoonThreadSafe(() => ran.Add("kept"));
 
         handle.Cancel();
+        handle.IsCancelled.ShouldBeTrue();
         test.RunUntilIdle();
 
         ran.ShouldBe(["kept"]);
-        handle.IsCancelled.ShouldBeTrue();
     });
 
     [Fact]
