@@ -10,7 +10,7 @@ public sealed partial class LoopTaskScheduler
 
     /// <summary>The continuation to register on <paramref name="task"/> for <see cref="Continuations.WhenDone"/>. Loop thread only.</summary>
     internal Action Hook(Task task, Action<Task, object?> continuation, object? state) =>
-        (_hooks.Rent() ?? new CompletionHook(this)).Arm(task, continuation, state);
+        (_hooks.Rent() ?? _hooks.Adopt(new CompletionHook(this))).Arm(task, continuation, state);
 
     /// <summary>Takes back a hook that has run. Loop thread only.</summary>
     internal void Recycle(CompletionHook hook) => _hooks.Return(hook);

@@ -20,7 +20,7 @@ public sealed partial class LoopTaskScheduler
             return new ValueTask(Task.FromCanceled(token));
         }
 
-        SleepPromise promise = _sleeps.Rent() ?? new SleepPromise(this);
+        SleepPromise promise = _sleeps.Rent() ?? _sleeps.Adopt(new SleepPromise(this));
         return promise.Begin(delay, token);
     }
 

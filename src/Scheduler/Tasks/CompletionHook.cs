@@ -9,7 +9,7 @@ namespace Scheduler;
 /// thousands of pending tasks would otherwise keep a hook and a delegate per task alive through the collections.
 /// </summary>
 /// <remarks>Taken and given back on the loop thread only; each registration is run once by the runtime.</remarks>
-internal sealed class CompletionHook
+internal sealed class CompletionHook : IPoolable
 {
     private static readonly Action<object?> s_runOnLoop = static state => ((CompletionHook)state!).Run();
 
@@ -23,6 +23,9 @@ internal sealed class CompletionHook
         _loop = loop;
         Callback = Run;
     }
+
+    /// <inheritdoc/>
+    public int PoolNumber { get; set; } = -1;
 
     /// <summary>The delegate handed to the awaiter, created once per hook.</summary>
     public Action Callback { get; }

@@ -16,11 +16,14 @@ namespace Scheduler;
 /// A cancelled node is never armed again (a handle to it must keep reading cancelled, and its entry may still be in
 /// the timer heap): the next sleep makes a new one.</para>
 /// </remarks>
-internal sealed class SleepPromise : LoopPromise<VoidResult>
+internal sealed class SleepPromise : LoopPromise<VoidResult>, IPoolable
 {
     private static readonly Action<object?> s_timerFired = static state => ((SleepPromise)state!).Complete(default, null, inline: true);
 
     private LoopCallback _timer;
+
+    /// <inheritdoc/>
+    public int PoolNumber { get; set; } = -1;
 
     public SleepPromise(LoopTaskScheduler loop)
         : base(loop)

@@ -9,14 +9,20 @@ namespace Scheduler.Benchmarks.Workloads;
 
 /// <summary>
 /// W6 timers: 100,000 concurrent sleeps of a random 0–50 ms each (seeded, so every peer sleeps the same delays), each in
-/// its own async method, then gathered: <c>AsyncIO.Sleep</c> and <c>AsyncIO.Gather</c> for us, <c>Task.Delay</c> and
-/// <c>Task.WhenAll</c> for the peers. Per operation: one timer. Real time: each invocation waits the 50 ms of the longest
-/// sleep, so the job runs each invocation once per iteration, and the <c>Overhead/timer</c> column subtracts those
-/// 50 ms / 100,000 = 500 ns from the mean. Allocated bytes are per timer and include the async method's own box.
+/// its own async method, then awaited together with <c>Task.WhenAll</c>: <c>AsyncIO.Sleep</c> for us, <c>Task.Delay</c>
+/// for the peers. Per operation: one timer. Real time: each invocation waits the 50 ms of the longest sleep, so the job
+/// runs each invocation once per iteration, and the <c>Overhead/timer</c> column subtracts those 50 ms / 100,000 =
+/// 500 ns from the mean. Allocated bytes are per timer and include the async method's own box.
 /// </summary>
 /// <remarks>
-/// <c>Loop_TimerOnly</c> shows the cost of <c>AsyncIO.Sleep</c> alone: preallocated sleepers await the returned
-/// <see cref="ValueTask"/> directly, with no async method and no gather, so its bytes are the timer's own.
+/// <para>The workload is the timers, so every peer waits for them the same way. <c>Loop_Gather</c> waits with
+/// <c>AsyncIO.Gather</c> instead (asyncio's <c>gather</c>, which hears of each child as it ends): its extra cost per
+/// child is a continuation object the runtime allocates for every await registered where a synchronization context is
+/// current, and two more cache misses per child; <c>Task.WhenAll</c> registers through an interface internal to the
+/// runtime.</para>
+/// <para><c>Loop_TimerOnly</c> shows the cost of <c>AsyncIO.Sleep</c> alone: preallocated sleepers await the returned
+/// <see cref="ValueTask"/> directly, with no async method, so its bytes are the timer's own. <c>TunedLoop_DelayOnly</c>
+/// is the same for <c>Task.Delay</c> on the tuned loop.</para>
 /// </remarks>
 [RunOncePerIteration]
 [WarmupCount(2)]
@@ -33,15 +39,20 @@ public class W6TimerBenchmarks : PeerBenchmarks
     private readonly TimeSpan[] _delays = new TimeSpan[Timers];
     private readonly Task[] _tasks = new Task[Timers];
     private readonly Func<Task> _sleepMain;
+    private readonly Func<Task> _sleepGatherMain;
     private readonly Func<Task> _sleepersMain;
     private readonly Func<Task> _delayMain;
+    private readonly Func<Task> _delayersMain;
     private Sleeper[] _sleepers = [];
+    private Delayer[] _delayers = [];
 
     public W6TimerBenchmarks()
     {
         _sleepMain = SleepMainAsync;
+        _sleepGatherMain = SleepGatherMainAsync;
         _sleepersMain = SleepersMainAsync;
         _delayMain = DelayMainAsync;
+        _delayersMain = DelayersMainAsync;
 
         // Whole milliseconds 0..50, seeded: the same delays for every peer and every run, the longest exactly 50 ms.
 #pragma warning disable CA5394 // Random is for a reproducible workload, not for security.
@@ -58,9 +69,11 @@ public class W6TimerBenchmarks : PeerBenchmarks
     protected override void Setup()
     {
         _sleepers = new Sleeper[Timers];
+        _delayers = new Delayer[Timers];
         for (int i = 0; i < Timers; i++)
         {
             _sleepers[i] = new Sleeper(Probe);
+            _delayers[i] = new Delayer(Probe);
         }
     }
 
@@ -68,10 +81,16 @@ public class W6TimerBenchmarks : PeerBenchmarks
     public void Loop() => RunOnLoop(_sleepMain);
 
     [Benchmark(OperationsPerInvoke = Timers)]
+    public void Loop_Gather() => RunOnLoop(_sleepGatherMain);
+
+    [Benchmark(OperationsPerInvoke = Timers)]
     public void Loop_TimerOnly() => RunOnLoop(_sleepersMain);
 
     [Benchmark(OperationsPerInvoke = Timers)]
     public void TunedLoop() => RunOnTuned(_delayMain);
+
+    [Benchmark(OperationsPerInvoke = Timers)]
+    public void TunedLoop_DelayOnly() => RunOnTuned(_delayersMain);
 
     [Benchmark(OperationsPerInvoke = Timers)]
     public void AsyncPump() => RunOnAsyncPump(_delayMain);
@@ -105,6 +124,18 @@ public class W6TimerBenchmarks : PeerBenchmarks
             _tasks[i] = SleepOnceAsync(_delays[i], Probe);
         }
 
+        await Task.WhenAll(_tasks);
+        Finish(started);
+    }
+
+    private async Task SleepGatherMainAsync()
+    {
+        long started = Stopwatch.GetTimestamp();
+        for (int i = 0; i < Timers; i++)
+        {
+            _tasks[i] = SleepOnceAsync(_delays[i], Probe);
+        }
+
         await AsyncIO.Gather(_tasks);
         Finish(started);
     }
@@ -116,6 +147,19 @@ public class W6TimerBenchmarks : PeerBenchmarks
         for (int i = 0; i < Timers; i++)
         {
             _sleepers[i].Start(_delays[i]);
+        }
+
+        await Probe.Done;
+        Finish(started);
+    }
+
+    private async Task DelayersMainAsync()
+    {
+        long started = Stopwatch.GetTimestamp();
+        Probe.Expect(Timers);
+        for (int i = 0; i < Timers; i++)
+        {
+            _delayers[i].Start(_delays[i]);
         }
 
         await Probe.Done;
@@ -182,6 +226,41 @@ public class W6TimerBenchmarks : PeerBenchmarks
 
             // Reading the result once hands the pooled promise back to the loop.
             sleep.GetResult();
+            _probe.Hit();
+        }
+    }
+
+    /// <summary>The same for <c>Task.Delay</c>: awaited directly (resuming on the captured context), no async method.</summary>
+    private sealed class Delayer
+    {
+        private readonly Probe _probe;
+        private readonly Action _wake;
+        private TaskAwaiter _delay;
+
+        public Delayer(Probe probe)
+        {
+            _probe = probe;
+            _wake = Wake;
+        }
+
+        public void Start(TimeSpan delay)
+        {
+            _delay = Task.Delay(delay).GetAwaiter();
+            if (_delay.IsCompleted)
+            {
+                Wake();
+            }
+            else
+            {
+                _delay.UnsafeOnCompleted(_wake);
+            }
+        }
+
+        private void Wake()
+        {
+            TaskAwaiter delay = _delay;
+            _delay = default;
+            delay.GetResult();
             _probe.Hit();
         }
     }

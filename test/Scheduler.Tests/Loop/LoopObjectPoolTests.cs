@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using Shouldly;
 using Xunit;
 
@@ -14,17 +15,17 @@ public class LoopObjectPoolTests
     [Fact]
     public void RentAndReturn_ABurst_PoolsAllOfIt()
     {
-        var pool = new LoopObjectPool<object>();
-        var burst = new List<object>();
+        var pool = new LoopObjectPool<Pooled>();
+        var burst = new List<Pooled>();
         for (int i = 0; i < 1000; i++)
         {
-            burst.Add(pool.Rent() ?? new object());
+            burst.Add(pool.Rent() ?? pool.Adopt(new Pooled()));
         }
 
         burst.ForEach(pool.Return);
 
         pool.Count.ShouldBe(1000);
-        var again = new HashSet<object>();
+        var again = new HashSet<Pooled>();
         for (int i = 0; i < 1000; i++)
         {
             again.Add(pool.Rent().ShouldNotBeNull());
@@ -37,17 +38,17 @@ public class LoopObjectPoolTests
     [Fact]
     public void Trim_WhatTwoPeriodsLeftUnused_IsDroppedAndTheRestKept()
     {
-        var pool = new LoopObjectPool<object>();
+        var pool = new LoopObjectPool<Pooled>();
         for (int i = 0; i < 100; i++)
         {
-            pool.Return(new object());
+            pool.Return(new Pooled());
         }
 
         // Each period rents and returns 10: the other 90 are unused, but only dropped once two whole periods between
         // trims agree (the one before the first trim counts as having used everything).
         void Period()
         {
-            var rented = new List<object>();
+            var rented = new List<Pooled>();
             for (int i = 0; i < 10; i++)
             {
                 rented.Add(pool.Rent()!);
@@ -71,7 +72,7 @@ public class LoopObjectPoolTests
     [Fact]
     public void Rent_TheObjectHandedOut_IsNotKeptAliveByThePool()
     {
-        var pool = new LoopObjectPool<object>();
+        var pool = new LoopObjectPool<Pooled>();
         WeakReference handedOut = RentOne(pool);
 
         GC.Collect();
@@ -84,16 +85,83 @@ public class LoopObjectPoolTests
     [Fact]
     public void RequestTrim_AfterClose_AsksTheGcCallbackToStop()
     {
-        var pool = new LoopObjectPool<object>();
+        var pool = new LoopObjectPool<Pooled>();
 
         pool.Close();
 
         pool.RequestTrim().ShouldBeFalse();
     }
 
-    private static WeakReference RentOne(LoopObjectPool<object> pool)
+    [Fact]
+    public void Rent_AfterReturnsInAnyOrder_HandsOutInTheOrderTheObjectsWereMade()
     {
-        pool.Return(new object());
+        var pool = new LoopObjectPool<Pooled>();
+        var made = new List<Pooled>();
+        for (int i = 0; i < 1000; i++)
+        {
+            made.Add(pool.Adopt(new Pooled()));
+        }
+
+        // Given back in a scrambled order, as sleeps of random lengths end.
+        var random = new Random(7);
+        foreach (Pooled item in made.OrderBy(_ => random.Next()))
+        {
+            pool.Return(item);
+        }
+
+        for (int i = 0; i < 1000; i++)
+        {
+            pool.Rent().ShouldBeSameAs(made[i]);
+        }
+
+        // One given back below the others out comes first again.
+        pool.Return(made[500]);
+        pool.Return(made[3]);
+        pool.Rent().ShouldBeSameAs(made[3]);
+        pool.Rent().ShouldBeSameAs(made[500]);
+        pool.Rent().ShouldBeNull();
+    }
+
+    [Fact]
+    public void Trim_DropsTheLastMadeFirst_AndNewObjectsTakeTheNumbersGivenUp()
+    {
+        var pool = new LoopObjectPool<Pooled>();
+        var made = new List<Pooled>();
+        for (int i = 0; i < 100; i++)
+        {
+            made.Add(pool.Adopt(new Pooled()));
+        }
+
+        // The last one stays out; the rest come back and sit unused for two periods.
+        made.Take(99).ToList().ForEach(pool.Return);
+        for (int i = 0; i < 3; i++)
+        {
+            Pooled rented = pool.Rent()!;
+            rented.ShouldBeSameAs(made[0]);
+            pool.Return(rented);
+            pool.RequestTrim();
+        }
+
+        pool.Rent().ShouldBeSameAs(made[0]);
+        pool.Count.ShouldBe(0);
+
+        // The numbers the trim gave up (below the one still out) are taken by new objects, never past the table.
+        var fresh = pool.Adopt(new Pooled());
+        fresh.PoolNumber.ShouldBeInRange(1, 98);
+        pool.Return(fresh);
+        pool.Return(made[99]);
+        pool.Return(made[0]);
+        pool.Rent().ShouldBeSameAs(made[0]);
+    }
+
+    private sealed class Pooled : IPoolable
+    {
+        public int PoolNumber { get; set; } = -1;
+    }
+
+    private static WeakReference RentOne(LoopObjectPool<Pooled> pool)
+    {
+        pool.Return(new Pooled());
         return new WeakReference(pool.Rent());
     }
 }
