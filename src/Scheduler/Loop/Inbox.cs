@@ -139,39 +139,28 @@ internal sealed class Inbox
     }
 
     /// <summary>
-    /// Takes every item published so far as the next batch, to run in posting order; returns how many it holds. A batch
-    /// not finished (an exception escaped the loop) is handed out again first. Loop thread only.
+    /// Takes every item posted so far, across segments, as the next batch, to run in posting order; returns how many it
+    /// holds. A batch not finished (an exception escaped the loop) is handed out again first. Loop thread only.
     /// </summary>
     public int Take()
     {
         Reader reader = _reader;
-        if (reader.Next < reader.End)
+        if (!HasTaken)
         {
-            return (int)(reader.End - reader.Next);
-        }
-
-        while (true)
-        {
-            InboxSegment segment = reader.Segment;
-            long reserved = segment.Reserved;
-            if (reserved > reader.Next)
+            // The segments before the posters' current one are frozen: their ends are final.
+            InboxSegment last = _tail;
+            long end = last.Reserved;
+            if (ReferenceEquals(last, reader.Segment) && end == reader.Next)
             {
-                reader.Spinner = default;
-                reader.End = reserved;
-                return (int)Math.Min(reserved - reader.Next, int.MaxValue);
+                return 0;
             }
 
-            // This one is done for good: go on to the next (and let the collector have it).
-            if (segment.IsFrozen && segment.Next is { } next)
-            {
-                reader.Segment = next;
-                reader.Next = 0;
-                reader.End = 0;
-                continue;
-            }
-
-            return 0;
+            reader.Spinner = default;
+            reader.LastSegment = last;
+            reader.LastEnd = end;
         }
+
+        return (int)Math.Min(TakenRemaining, int.MaxValue);
     }
 
     /// <summary>
@@ -181,23 +170,59 @@ internal sealed class Inbox
     public bool TryTakeNext(out WorkItem item)
     {
         Reader reader = _reader;
-        long next = reader.Next;
-        if (next < reader.End && reader.Segment.TryTake(next, out item))
+        while (true)
         {
+            InboxSegment segment = reader.Segment;
+            long next = reader.Next;
+            if (ReferenceEquals(segment, reader.LastSegment))
+            {
+                if (next >= reader.LastEnd)
+                {
+                    item = default;
+                    return false;
+                }
+            }
+            else if (next >= segment.Reserved)
+            {
+                // Done with a frozen segment: on to the next (and let the collector have this one).
+                reader.Segment = segment.Next!;
+                reader.Next = 0;
+                continue;
+            }
+
+            if (!segment.TryTake(next, out item))
+            {
+                reader.LastSegment = segment;
+                reader.LastEnd = next;
+                return false;
+            }
+
             reader.Next = next + 1;
             return true;
         }
-
-        reader.End = next;
-        item = default;
-        return false;
     }
 
-    /// <summary>Whether the batch has items left to hand out.</summary>
-    public bool HasTaken => _reader.Next < _reader.End;
+    /// <summary>Whether the batch has items left to hand out. Loop thread only.</summary>
+    public bool HasTaken => !ReferenceEquals(_reader.Segment, _reader.LastSegment) || _reader.Next < _reader.LastEnd;
 
     /// <summary>How many items the batch has left (a best guess off the loop thread).</summary>
-    public long TakenRemaining => Math.Max(_reader.End - _reader.Next, 0);
+    public long TakenRemaining
+    {
+        get
+        {
+            Reader reader = _reader;
+            InboxSegment? segment = reader.Segment;
+            InboxSegment last = reader.LastSegment;
+            long remaining = -reader.Next;
+            while (segment is not null && !ReferenceEquals(segment, last))
+            {
+                remaining += segment.Reserved;
+                segment = segment.Next;
+            }
+
+            return Math.Max(remaining + reader.LastEnd, 0);
+        }
+    }
 
     /// <summary>The number of the item <see cref="TryTakeNext"/> handed out last, for its handle.</summary>
     public long LastTaken => _reader.Segment.Base + _reader.Next - 1;
@@ -325,7 +350,8 @@ internal sealed class Inbox
 
         reader.Segment = last;
         reader.Next = last.Reserved;
-        reader.End = reader.Next;
+        reader.LastSegment = last;
+        reader.LastEnd = reader.Next;
     }
 
     /// <summary>Copies the posted items for diagnostics; off the loop thread a snapshot that may be partial.</summary>
@@ -358,8 +384,11 @@ internal sealed class Inbox
         /// <summary>The next place to take in <see cref="Segment"/>.</summary>
         public long Next;
 
-        /// <summary>Where the current batch ends (exclusive).</summary>
-        public long End;
+        /// <summary>The segment the current batch ends in.</summary>
+        public InboxSegment LastSegment = segment;
+
+        /// <summary>Where the current batch ends in <see cref="LastSegment"/> (exclusive).</summary>
+        public long LastEnd;
 
         /// <summary>Backs off while a poster is between reserving and writing its place.</summary>
         public SpinWait Spinner;

@@ -125,6 +125,29 @@ public class InboxRaceTests
     });
 
     [Fact]
+    public void Iteration_PostsThatFilledSeveralRings_AllRunInOneIteration() => Guard.Run(() =>
+    {
+        // More than the first ring holds, so the inbox moved posters on to larger ones: one iteration still takes all.
+        using var loop = new LoopTaskScheduler(new LoopOptions { Log = new System.IO.StringWriter() });
+        var ran = new List<int>();
+        OtherThread.Run(() =>
+        {
+            for (int i = 0; i < 3_000; i++)
+            {
+                loop.CallSoonThreadSafe(state => ran.Add((int)state!), i);
+            }
+
+            return 0;
+        });
+
+        loop.Stop();
+        loop.RunForever();
+
+        ran.Count.ShouldBe(3_000);
+        ran.ShouldBeInOrder();
+    });
+
+    [Fact]
     public void Iteration_PostedCallbackCancelsALaterOneOfTheSameBatch_ItNeverRuns() => Guard.Run(() =>
     {
         using var loop = new LoopTaskScheduler(new LoopOptions { Log = new System.IO.StringWriter() });
