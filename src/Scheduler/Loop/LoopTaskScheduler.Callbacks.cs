@@ -312,14 +312,21 @@ public sealed partial class LoopTaskScheduler
 
     private void RunCallback(LoopCallback node)
     {
-        if (node.Cancelled)
-        {
-            return;
-        }
-
         if (node.IsTimer)
         {
+            if (node.Cancelled)
+            {
+                _timers.ForgetCancelled(node);
+                return;
+            }
+
+            // Out of the heap since MoveDueTimers took it; marked only now, so taking it out did not touch the node.
+            node.InHeap = false;
             RecordLag(node);
+        }
+        else if (node.Cancelled)
+        {
+            return;
         }
 
         // Read before the callback runs: an owned node may be armed again by it, and the handle is for this use.

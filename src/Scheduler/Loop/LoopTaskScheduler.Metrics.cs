@@ -16,7 +16,7 @@ public sealed partial class LoopTaskScheduler
     /// <summary>Read off the loop thread by the metrics collector: a moment's view.</summary>
     internal long ReadyCount => _ready.Count + _inbox.TakenRemaining;
 
-    internal long TimerCount => _timers.Count;
+    internal long TimerCount => Math.Max(_timers.Count, 0);
 
     private void CountRun(int items) => _callbacksRun += items;
 

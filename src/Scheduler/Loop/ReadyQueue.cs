@@ -99,6 +99,9 @@ internal sealed class ReadyQueue
         _count++;
     }
 
+    /// <summary>What the item <paramref name="offset"/> places behind the head will run (it must be queued).</summary>
+    public object? PeekAhead(int offset) => _items[(_head + offset) & (_items.Length - 1)].Callback;
+
     public WorkItem Dequeue()
     {
         Debug.Assert(_count > 0, "Dequeue on an empty ready queue");

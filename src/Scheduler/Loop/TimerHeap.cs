@@ -1,35 +1,52 @@
 using System;
-using System.Diagnostics;
+using System.Collections.Generic;
 
 namespace Scheduler;
 
 /// <summary>
-/// The loop's timers: a binary min-heap keyed by (<see cref="LoopCallback.When"/>, <see cref="LoopCallback.Sequence"/>),
+/// The loop's timers: a 4-ary min-heap keyed by (<see cref="LoopCallback.When"/>, <see cref="LoopCallback.Sequence"/>),
 /// so equal deadlines pop in scheduling order. Touched by the loop thread only.
 /// </summary>
 /// <remarks>
-/// The keys live in the heap's own entries, so sifting compares and moves plain structs and never touches the timer
-/// objects: with 100,000 timers pending, that is what keeps a push or a pop out of cache misses. A cancelled timer
-/// stays until it reaches the top (asyncio's lazy deletion); the heap is rebuilt without them once they are more than
-/// half of it, so cancelled timers never hold much memory.
+/// <para>The keys live in the heap's own entries, so sifting compares and moves plain structs, and taking a due timer
+/// out never touches the timer object: with 100,000 timers pending, each of those is a cache miss, and firing a
+/// timer paid it twice (once here, once to run it). Four children per node, as the runtime's
+/// <c>PriorityQueue</c>: half the levels of a binary heap,
+/// and the four children share a cache line or two.</para>
+/// <para>A cancelled timer stays until it reaches the top (asyncio's lazy deletion): its entry's sequence number is
+/// remembered as stale, and the heap is rebuilt without the stale entries once they are more than half of it, so
+/// cancelled timers never hold much memory.</para>
 /// </remarks>
 internal sealed class TimerHeap
 {
     private Entry[] _heap = new Entry[16];
     private int _count;
 
-    /// <summary>Entries whose timer was cancelled, still in <see cref="_heap"/>.</summary>
-    private int _cancelled;
+    /// <summary>
+    /// The sequence numbers of cancelled timers whose entries may still be in <see cref="_heap"/>; made at the first
+    /// cancel. May briefly hold one that already left (cancelled between being taken out and being run): the loop
+    /// forgets it when it skips that timer (<see cref="ForgetCancelled"/>).
+    /// </summary>
+    private HashSet<long>? _stale;
 
     /// <summary>The number of pending (not cancelled) timers.</summary>
-    public int Count => _count - _cancelled;
+    public int Count => _count - (_stale?.Count ?? 0);
 
-    /// <summary>The earliest pending timer; <see cref="Count"/> must not be zero.</summary>
-    public LoopCallback Peek()
+    /// <summary>Whether any entry is left, pending or stale; the loop may wake for a stale one and find nothing due.</summary>
+    public bool HasEntries => _count > 0;
+
+    /// <summary>The due time of the earliest pending timer; false when none is pending.</summary>
+    public bool TryPeekWhen(out long when)
     {
-        DropCancelledTop();
-        Debug.Assert(_count > 0, "Peek on an empty timer heap");
-        return _heap[0].Node;
+        DropStaleTop();
+        if (_count == 0)
+        {
+            when = 0;
+            return false;
+        }
+
+        when = _heap[0].When;
+        return true;
     }
 
     public void Push(LoopCallback node)
@@ -43,14 +60,27 @@ internal sealed class TimerHeap
         SiftUp(_count++, new Entry(node));
     }
 
-    /// <summary>Takes the earliest pending timer out; <see cref="Count"/> must not be zero.</summary>
-    public LoopCallback Pop()
+    /// <summary>
+    /// Takes out the earliest pending timer if it is due at <paramref name="now"/>. Reads only the heap's entries: the
+    /// loop marks the timer as out of the heap when it runs it (<see cref="LoopCallback.InHeap"/>).
+    /// </summary>
+    public bool TryPopDue(long now, out LoopCallback node)
     {
-        DropCancelledTop();
-        LoopCallback top = _heap[0].Node;
-        RemoveTop();
-        top.InHeap = false;
-        return top;
+        while (_count > 0 && _heap[0].When <= now)
+        {
+            Entry top = _heap[0];
+            RemoveTop();
+            if (_stale is { Count: > 0 } stale && stale.Remove(top.Sequence))
+            {
+                continue;
+            }
+
+            node = top.Node;
+            return true;
+        }
+
+        node = null!;
+        return false;
     }
 
     /// <summary>
@@ -65,14 +95,21 @@ internal sealed class TimerHeap
         }
 
         node.InHeap = false;
-        _cancelled++;
-        if (_cancelled > 64 && _cancelled > _count / 2)
+        HashSet<long> stale = _stale ??= [];
+        stale.Add(node.Sequence);
+        if (stale.Count > 64 && stale.Count > _count / 2)
         {
-            Rebuild(except: node);
+            Rebuild(stale);
         }
 
         return true;
     }
+
+    /// <summary>
+    /// Called when the loop skips a cancelled timer it had taken out: it was cancelled after it left the heap, so
+    /// <see cref="Remove"/> took it for pending and counted it stale.
+    /// </summary>
+    public void ForgetCancelled(LoopCallback node) => _stale?.Remove(node.Sequence);
 
     /// <summary>Empties the heap.</summary>
     public void Clear()
@@ -84,15 +121,14 @@ internal sealed class TimerHeap
 
         Array.Clear(_heap, 0, _count);
         _count = 0;
-        _cancelled = 0;
+        _stale?.Clear();
     }
 
-    private void DropCancelledTop()
+    private void DropStaleTop()
     {
-        while (_count > 0 && !_heap[0].Node.InHeap)
+        while (_count > 0 && _stale is { Count: > 0 } stale && stale.Remove(_heap[0].Sequence))
         {
             RemoveTop();
-            _cancelled--;
         }
     }
 
@@ -107,14 +143,14 @@ internal sealed class TimerHeap
         }
     }
 
-    /// <summary>Keeps only the pending timers (and not <paramref name="except"/>, cancelled a moment ago), then heapifies.</summary>
-    private void Rebuild(LoopCallback except)
+    /// <summary>Keeps only the pending timers, then heapifies.</summary>
+    private void Rebuild(HashSet<long> stale)
     {
         int kept = 0;
         for (int i = 0; i < _count; i++)
         {
             Entry entry = _heap[i];
-            if (entry.Node.InHeap && !ReferenceEquals(entry.Node, except))
+            if (!stale.Contains(entry.Sequence))
             {
                 _heap[kept++] = entry;
             }
@@ -122,8 +158,8 @@ internal sealed class TimerHeap
 
         Array.Clear(_heap, kept, _count - kept);
         _count = kept;
-        _cancelled = 0;
-        for (int i = (kept / 2) - 1; i >= 0; i--)
+        stale.Clear();
+        for (int i = (kept - 2) >> 2; i >= 0; i--)
         {
             SiftDown(i, _heap[i]);
         }
@@ -133,7 +169,7 @@ internal sealed class TimerHeap
     {
         while (index > 0)
         {
-            int parent = (index - 1) >> 1;
+            int parent = (index - 1) >> 2;
             if (!entry.Before(in _heap[parent]))
             {
                 break;
@@ -151,24 +187,29 @@ internal sealed class TimerHeap
         int count = _count;
         while (true)
         {
-            int child = (2 * index) + 1;
-            if (child >= count)
+            int first = (index << 2) + 1;
+            if (first >= count)
             {
                 break;
             }
 
-            if (child + 1 < count && _heap[child + 1].Before(in _heap[child]))
+            int best = first;
+            int end = Math.Min(first + 4, count);
+            for (int child = first + 1; child < end; child++)
             {
-                child++;
+                if (_heap[child].Before(in _heap[best]))
+                {
+                    best = child;
+                }
             }
 
-            if (!_heap[child].Before(in entry))
+            if (!_heap[best].Before(in entry))
             {
                 break;
             }
 
-            _heap[index] = _heap[child];
-            index = child;
+            _heap[index] = _heap[best];
+            index = best;
         }
 
         _heap[index] = entry;
