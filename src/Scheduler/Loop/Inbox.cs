@@ -147,17 +147,25 @@ internal sealed class Inbox
         Reader reader = _reader;
         if (!HasTaken)
         {
+            // Leave the segments already finished, so that an empty batch reads empty (the batch ends in the posters'
+            // current segment, and a reader left behind in a finished one would count as having items).
+            while (reader.Segment.IsFrozen && reader.Next >= reader.Segment.Reserved && reader.Segment.Next is { } newer)
+            {
+                reader.Segment = newer;
+                reader.Next = 0;
+            }
+
             // The segments before the posters' current one are frozen: their ends are final.
             InboxSegment last = _tail;
             long end = last.Reserved;
+            reader.LastSegment = last;
+            reader.LastEnd = end;
             if (ReferenceEquals(last, reader.Segment) && end == reader.Next)
             {
                 return 0;
             }
 
             reader.Spinner = default;
-            reader.LastSegment = last;
-            reader.LastEnd = end;
         }
 
         return (int)Math.Min(TakenRemaining, int.MaxValue);
@@ -203,7 +211,9 @@ internal sealed class Inbox
     }
 
     /// <summary>Whether the batch has items left to hand out. Loop thread only.</summary>
-    public bool HasTaken => !ReferenceEquals(_reader.Segment, _reader.LastSegment) || _reader.Next < _reader.LastEnd;
+    public bool HasTaken => ReferenceEquals(_reader.Segment, _reader.LastSegment)
+        ? _reader.Next < _reader.LastEnd
+        : TakenRemaining > 0;
 
     /// <summary>How many items the batch has left (a best guess off the loop thread).</summary>
     public long TakenRemaining
