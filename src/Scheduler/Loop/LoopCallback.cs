@@ -7,7 +7,7 @@ namespace Scheduler;
 /// A scheduled callback: the object behind a <see cref="LoopHandle"/> or a <see cref="LoopTimerHandle"/>.
 /// Pooled per loop; <see cref="Version"/> tells a handle whether it still speaks of this use of the node.
 /// </summary>
-internal sealed class LoopCallback
+internal sealed class LoopCallback : IPoolable
 {
     /// <summary>An <see cref="Action"/> or an <see cref="Action{T}"/> of <see cref="object"/>.</summary>
     public Delegate? Callback;
@@ -41,6 +41,9 @@ internal sealed class LoopCallback
     /// Its callback and state are set once, when it is made.
     /// </summary>
     public bool Owned;
+
+    /// <inheritdoc/>
+    public int PoolNumber { get; set; } = -1;
 
     /// <summary>The loop that scheduled it.</summary>
     public LoopTaskScheduler? Loop;

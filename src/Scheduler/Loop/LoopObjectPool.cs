@@ -149,6 +149,19 @@ internal sealed class LoopObjectPool<T>
         _count++;
     }
 
+    /// <summary>
+    /// Lets go of an object handed out that will never come back (a cancelled timer's node, which its handle keeps):
+    /// its number goes to a later object, so numbers are not lost. Nothing for an object the pool never numbered.
+    /// </summary>
+    public void Abandon(T item)
+    {
+        if (item.PoolNumber >= 0)
+        {
+            Vacate(item.PoolNumber);
+            item.PoolNumber = -1;
+        }
+    }
+
     /// <summary>Stops the gen2 callbacks: the loop was closed.</summary>
     public void Close() => _closed = true;
 

@@ -5,17 +5,13 @@ namespace Scheduler;
 
 public sealed partial class LoopTaskScheduler
 {
-    /// <summary>Nodes kept for reuse beyond this are left to the GC, so a huge burst does not pin memory forever.</summary>
-    private const int MaxPooledCallbacks = 65536;
-
     /// <summary>In debug mode, a timer this far away is logged: it is more often a unit mistake than a plan.</summary>
     private static readonly TimeSpan s_hugeDelay = TimeSpan.FromDays(1);
 
     private static readonly ContextCallback s_invokeCurrent = static state => ((LoopTaskScheduler)state!).InvokeCurrent();
 
-    /// <summary>Recycled nodes, grown to the largest burst seen (up to <see cref="MaxPooledCallbacks"/>). Loop thread only.</summary>
-    private LoopCallback[] _callbackPool = new LoopCallback[256];
-    private int _callbackPoolCount;
+    /// <summary>Recycled timer nodes: as many as were ever pending at once, trimmed after a burst. Loop thread only.</summary>
+    private readonly LoopObjectPool<LoopCallback> _callbacks = new();
     private long _timerSequence;
 
     /// <summary>The queued delegate being run in a context of its own, handed to <see cref="ExecutionContext.Run"/> without a closure.</summary>
@@ -189,17 +185,9 @@ public sealed partial class LoopTaskScheduler
     private LoopCallback NewNode(Delegate callback, object? state, bool onLoop)
     {
         // Only the loop thread touches the pool; other threads take a fresh node, which the loop recycles later.
-        LoopCallback node;
-        if (onLoop && _callbackPoolCount > 0)
-        {
-            // A pooled node belongs to this loop already: one reference store (and its GC write barrier) fewer.
-            node = _callbackPool[--_callbackPoolCount];
-        }
-        else
-        {
-            node = new LoopCallback { Loop = this };
-        }
-
+        LoopCallback node = onLoop
+            ? _callbacks.Rent() ?? _callbacks.Adopt(new LoopCallback { Loop = this })
+            : new LoopCallback { Loop = this };
         node.Callback = callback;
         node.State = state;
         node.Context = onLoop ? CaptureOnLoop() : LoopTaskState.CaptureForFork();
@@ -213,17 +201,7 @@ public sealed partial class LoopTaskScheduler
         node.State = null;
         node.Context = null;
         node.IsTimer = false;
-        if (_callbackPoolCount == _callbackPool.Length)
-        {
-            if (_callbackPoolCount == MaxPooledCallbacks)
-            {
-                return;
-            }
-
-            Array.Resize(ref _callbackPool, _callbackPool.Length * 2);
-        }
-
-        _callbackPool[_callbackPoolCount++] = node;
+        _callbacks.Return(node);
     }
 
     /// <summary>Cancels a scheduled callback for its handle. A cancelled node is never run nor pooled again.</summary>
@@ -240,6 +218,9 @@ public sealed partial class LoopTaskScheduler
         node.Callback = null;
         node.State = null;
         node.Context = null;
+
+        // Never pooled again (its handle keeps reading cancelled): its number in the pool goes to a later node.
+        _callbacks.Abandon(node);
     }
 
     /// <summary>

@@ -218,6 +218,7 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
         _executorIdle = null;
         _sleeps.Close();
         _hooks.Close();
+        _callbacks.Close();
         LoopMetrics.Unregister(this);
         ReportTasksAtClose();
     }

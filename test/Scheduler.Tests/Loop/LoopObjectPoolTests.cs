@@ -154,6 +154,25 @@ public class LoopObjectPoolTests
         pool.Rent().ShouldBeSameAs(made[0]);
     }
 
+    [Fact]
+    public void Abandon_ObjectsThatNeverComeBack_GiveTheirNumbersToLaterOnes()
+    {
+        // Cancelled timers' nodes are never pooled again: a stream of them must not grow the pool's numbering.
+        var pool = new LoopObjectPool<Pooled>();
+        for (int round = 0; round < 1_000; round++)
+        {
+            var out1 = pool.Rent() ?? pool.Adopt(new Pooled());
+            var out2 = pool.Rent() ?? pool.Adopt(new Pooled());
+            out1.PoolNumber.ShouldBeLessThan(4);
+            out2.PoolNumber.ShouldBeLessThan(4);
+            pool.Abandon(out1);
+            out1.PoolNumber.ShouldBe(-1);
+            pool.Return(out2);
+        }
+
+        pool.Count.ShouldBe(1);
+    }
+
     private sealed class Pooled : IPoolable
     {
         public int PoolNumber { get; set; } = -1;
