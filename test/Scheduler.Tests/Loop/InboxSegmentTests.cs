@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Threading;
 using Shouldly;
 using Xunit;
@@ -128,6 +129,37 @@ public class InboxSegmentTests
         }
 
         next.ShouldAllBe(count => count == Each);
+    }
+
+    [Fact]
+    public void Inbox_TakeRightAfterPostersMovedOnToAnEmptyRing_ReadsEmptyThenTakesWhatComes()
+    {
+        var inbox = new Inbox();
+        for (int i = 0; i < 3; i++)
+        {
+            inbox.Add(Item($"first ring {i}"));
+        }
+
+        inbox.Take().ShouldBe(3);
+        while (inbox.TryTakeNext(out _))
+        {
+        }
+
+        // What a poster does on finding its ring full, caught before it posts in the new one.
+        var full = (InboxSegment)typeof(Inbox).GetField("_tail", BindingFlags.Instance | BindingFlags.NonPublic)!.GetValue(inbox)!;
+        typeof(Inbox).GetMethod("MoveOn", BindingFlags.Instance | BindingFlags.NonPublic)!.Invoke(inbox, [full]);
+
+        inbox.Take().ShouldBe(0);
+        inbox.HasTaken.ShouldBeFalse();
+        inbox.TakenRemaining.ShouldBe(0);
+
+        inbox.TryAdd(Item("new ring"), out long position).ShouldBeTrue();
+        position.ShouldBe(3);
+        inbox.Take().ShouldBe(1);
+        inbox.TryTakeNext(out WorkItem item).ShouldBeTrue();
+        item.Callback.ShouldBe("new ring");
+        inbox.TryTakeNext(out _).ShouldBeFalse();
+        inbox.HasTaken.ShouldBeFalse();
     }
 
     [Fact]
