@@ -5,7 +5,7 @@ namespace Scheduler;
 
 /// <summary>
 /// What an idle loop sleeps on: one pending wake-up at most, taken by the next <see cref="Wait"/>. The inbox decides
-/// under its own lock who signals; the signal itself is given here, after that lock is left.
+/// who signals (the one poster or waker that takes back the loop's announcement that it sleeps); the signal is given here.
 /// </summary>
 /// <remarks>
 /// Before it blocks, a wait spins a moment and yields the processor once. Measured on Linux with a post every
