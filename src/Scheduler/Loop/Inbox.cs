@@ -147,18 +147,26 @@ internal sealed class Inbox
         Reader reader = _reader;
         if (!HasTaken)
         {
-            // Leave the segments already finished, so that an empty batch reads empty (the batch ends in the posters'
-            // current segment, and a reader left behind in a finished one would count as having items).
-            while (reader.Segment.IsFrozen && reader.Next >= reader.Segment.Reserved && reader.Segment.Next is { } newer)
-            {
-                reader.Segment = newer;
-                reader.Next = 0;
-            }
-
             // The segments before the posters' current one are frozen: their ends are final.
             InboxSegment last = _tail;
+            if (!ReferenceEquals(reader.Segment, last))
+            {
+                // Leave the segments already finished, so that an empty batch reads empty (a reader left behind in a
+                // finished segment, with the batch ending in a later one, would count as having items).
+                while (reader.Segment.IsFrozen && reader.Next >= reader.Segment.Reserved && reader.Segment.Next is { } newer)
+                {
+                    reader.Segment = newer;
+                    reader.Next = 0;
+                }
+            }
+
+            // Written only when it changes: a reference store costs a GC write barrier, and this runs every iteration.
+            if (!ReferenceEquals(reader.LastSegment, last))
+            {
+                reader.LastSegment = last;
+            }
+
             long end = last.Reserved;
-            reader.LastSegment = last;
             reader.LastEnd = end;
             if (ReferenceEquals(last, reader.Segment) && end == reader.Next)
             {
