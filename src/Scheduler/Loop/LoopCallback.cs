@@ -4,8 +4,9 @@ using System.Threading;
 namespace Scheduler;
 
 /// <summary>
-/// A scheduled callback: the object behind a <see cref="LoopHandle"/> or a <see cref="LoopTimerHandle"/>.
-/// Pooled per loop; <see cref="Version"/> tells a handle whether it still speaks of this use of the node.
+/// A timer: the object behind a <see cref="LoopTimerHandle"/> (and behind the <see cref="LoopHandle"/> an exception
+/// handler gets for a failing timer callback; callbacks queued to run soon have no node). Pooled per loop;
+/// <see cref="Version"/> tells a handle whether it still speaks of this use of the node.
 /// </summary>
 internal sealed class LoopCallback : IPoolable
 {
@@ -24,17 +25,15 @@ internal sealed class LoopCallback : IPoolable
     /// <summary>Set by <see cref="LoopHandle.Cancel"/>; a cancelled node is never run and never pooled again.</summary>
     public volatile bool Cancelled;
 
-    /// <summary>For timers: when it is due, in ticks of the loop's clock.</summary>
+    /// <summary>When it is due, in ticks of the loop's clock.</summary>
     public long When;
 
-    /// <summary>For timers: scheduling order, which breaks ties of <see cref="When"/>.</summary>
+    /// <summary>Scheduling order, which breaks ties of <see cref="When"/>.</summary>
     public long Sequence;
 
-    /// <summary>For timers: pending in the timer heap (not fired, not cancelled).</summary>
+    /// <summary>Pending in the timer heap, or taken out and not yet run (not run, not cancelled).</summary>
     public bool InHeap;
 
-    /// <summary>True for callbacks scheduled with <c>CallLater</c>/<c>CallAt</c>.</summary>
-    public bool IsTimer;
 
     /// <summary>
     /// A timer kept by its owner (a sleep) and armed again for each use, so it never goes back to the loop's pool.

@@ -161,7 +161,6 @@ public sealed partial class LoopTaskScheduler
             node.Context = null;
         }
 
-        node.IsTimer = true;
         node.When = when;
         node.Sequence = ++_timerSequence;
         _timers.Push(node);
@@ -200,7 +199,6 @@ public sealed partial class LoopTaskScheduler
         node.Callback = null;
         node.State = null;
         node.Context = null;
-        node.IsTimer = false;
         _callbacks.Return(node);
     }
 
@@ -208,11 +206,8 @@ public sealed partial class LoopTaskScheduler
     internal void CancelCallback(LoopCallback node)
     {
         // Loop-affine: off the loop thread the node may be run and reused for another callback under our feet.
-        CheckThread(node.IsTimer ? "LoopTimerHandle.Cancel" : "LoopHandle.Cancel");
-        if (node.IsTimer)
-        {
-            _timers.Remove(node);
-        }
+        CheckThread("LoopTimerHandle.Cancel");
+        _timers.Remove(node);
 
         node.Cancelled = true;
         node.Callback = null;
@@ -293,22 +288,15 @@ public sealed partial class LoopTaskScheduler
 
     private void RunCallback(LoopCallback node)
     {
-        if (node.IsTimer)
+        if (node.Cancelled)
         {
-            if (node.Cancelled)
-            {
-                _timers.ForgetCancelled(node);
-                return;
-            }
-
-            // Out of the heap since MoveDueTimers took it; marked only now, so taking it out did not touch the node.
-            node.InHeap = false;
-            RecordLag(node);
-        }
-        else if (node.Cancelled)
-        {
+            _timers.ForgetCancelled(node);
             return;
         }
+
+        // Out of the heap since MoveDueTimers took it; marked only now, so taking it out did not touch the node.
+        node.InHeap = false;
+        RecordLag(node);
 
         // Read before the callback runs: an owned node may be armed again by it, and the handle is for this use.
         int version = node.Version;

@@ -57,7 +57,6 @@ internal sealed class SleepPromise : LoopPromise<VoidResult>, IPoolable
         Loop = Loop,
         Callback = s_timerFired,
         State = this,
-        IsTimer = true,
         Owned = true,
     };
 }

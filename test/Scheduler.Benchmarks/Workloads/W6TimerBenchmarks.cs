@@ -46,7 +46,7 @@ public class W6TimerBenchmarks : PeerBenchmarks
     private readonly Func<Task> _delayMain;
     private readonly Func<Task> _delayersMain;
     private Sleeper[] _sleepers = [];
-    private Delayer[] _delayers = [];
+    private Sleeper[] _delayers = [];
 
     public W6TimerBenchmarks()
     {
@@ -71,11 +71,13 @@ public class W6TimerBenchmarks : PeerBenchmarks
     protected override void Setup()
     {
         _sleepers = new Sleeper[Timers];
-        _delayers = new Delayer[Timers];
+        _delayers = new Sleeper[Timers];
+        Func<TimeSpan, ValueTask> loopSleep = static delay => AsyncIO.Sleep(delay);
+        Func<TimeSpan, ValueTask> taskDelay = static delay => new ValueTask(Task.Delay(delay));
         for (int i = 0; i < Timers; i++)
         {
-            _sleepers[i] = new Sleeper(Probe);
-            _delayers[i] = new Delayer(Probe);
+            _sleepers[i] = new Sleeper(Probe, loopSleep);
+            _delayers[i] = new Sleeper(Probe, taskDelay);
         }
     }
 
@@ -193,76 +195,46 @@ public class W6TimerBenchmarks : PeerBenchmarks
         Array.Clear(_tasks);
     }
 
-    /// <summary>A reusable awaiter of one <c>AsyncIO.Sleep</c> at a time: no async method, no task, no closure.</summary>
+    /// <summary>
+    /// A reusable awaiter of one timer at a time, <c>AsyncIO.Sleep</c> or <c>Task.Delay</c> (wrapped, allocation-free, in a
+    /// <see cref="ValueTask"/>): no async method, no task of its own, no closure.
+    /// </summary>
     private sealed class Sleeper
     {
         private readonly Probe _probe;
+        private readonly Func<TimeSpan, ValueTask> _sleep;
         private readonly Action _wake;
-        private ValueTaskAwaiter _sleep;
+        private ValueTaskAwaiter _awaiter;
 
-        public Sleeper(Probe probe)
+        public Sleeper(Probe probe, Func<TimeSpan, ValueTask> sleep)
         {
             _probe = probe;
+            _sleep = sleep;
             _wake = Wake;
         }
 
         public void Start(TimeSpan delay)
         {
 #pragma warning disable CA2012 // The ValueTask is consumed exactly once: awaited through this awaiter, read once in Wake.
-            _sleep = AsyncIO.Sleep(delay).GetAwaiter();
+            _awaiter = _sleep(delay).GetAwaiter();
 #pragma warning restore CA2012
-            if (_sleep.IsCompleted)
+            if (_awaiter.IsCompleted)
             {
                 Wake();
             }
             else
             {
-                _sleep.UnsafeOnCompleted(_wake);
+                _awaiter.UnsafeOnCompleted(_wake);
             }
         }
 
         private void Wake()
         {
-            ValueTaskAwaiter sleep = _sleep;
-            _sleep = default;
+            ValueTaskAwaiter awaiter = _awaiter;
+            _awaiter = default;
 
-            // Reading the result once hands the pooled promise back to the loop.
-            sleep.GetResult();
-            _probe.Hit();
-        }
-    }
-
-    /// <summary>The same for <c>Task.Delay</c>: awaited directly (resuming on the captured context), no async method.</summary>
-    private sealed class Delayer
-    {
-        private readonly Probe _probe;
-        private readonly Action _wake;
-        private TaskAwaiter _delay;
-
-        public Delayer(Probe probe)
-        {
-            _probe = probe;
-            _wake = Wake;
-        }
-
-        public void Start(TimeSpan delay)
-        {
-            _delay = Task.Delay(delay).GetAwaiter();
-            if (_delay.IsCompleted)
-            {
-                Wake();
-            }
-            else
-            {
-                _delay.UnsafeOnCompleted(_wake);
-            }
-        }
-
-        private void Wake()
-        {
-            TaskAwaiter delay = _delay;
-            _delay = default;
-            delay.GetResult();
+            // Reading the result once hands a pooled promise back to the loop.
+            awaiter.GetResult();
             _probe.Hit();
         }
     }

@@ -14,7 +14,7 @@ public class TimerHeapTests
 {
     private static long s_sequence;
 
-    private static LoopCallback Timer(long when) => new() { When = when, Sequence = ++s_sequence, IsTimer = true };
+    private static LoopCallback Timer(long when) => new() { When = when, Sequence = ++s_sequence };
 
     [Fact]
     public void TryPopDue_ThousandsOfRandomTimers_ComeOutInWhenThenSchedulingOrder()
