@@ -23,7 +23,7 @@ public sealed partial class LoopTaskScheduler
             throw new ArgumentNullException(nameof(body));
         }
 
-        return StartTask<VoidResult>(_ => body(), name);
+        return StartTask<VoidResult>(body, name);
     }
 
     /// <summary>Wraps <paramref name="body"/> in a task of this loop; see <see cref="CreateTask(Func{Task}, string?)"/>.</summary>
@@ -35,7 +35,7 @@ public sealed partial class LoopTaskScheduler
             throw new ArgumentNullException(nameof(body));
         }
 
-        return StartTask<T>(_ => body(), name);
+        return StartTask<T>(body, name);
     }
 
     /// <summary>
@@ -65,7 +65,7 @@ public sealed partial class LoopTaskScheduler
         return StartTask<T>(body, name);
     }
 
-    private Task<T> StartTask<T>(Func<CancellationToken, Task> body, string? name)
+    private Task<T> StartTask<T>(Delegate body, string? name)
     {
         ThrowIfClosed();
         CheckThread(nameof(CreateTask));

@@ -24,7 +24,8 @@ internal sealed class LoopTask<T> : LoopTaskState
 
     // Awaiters resume through their own context (the loop's Post), never inside the body's completion.
     private readonly TaskCompletionSource<T> _promise;
-    private Func<CancellationToken, Task>? _body;
+    /// <summary>A <see cref="Func{TResult}"/> of <see cref="System.Threading.Tasks.Task"/>, or one that takes the task's token.</summary>
+    private Delegate? _body;
     private CancellationTokenSource? _cancellation;
     private Task? _inner;
     private ICancellableWait? _wait;
@@ -38,7 +39,11 @@ internal sealed class LoopTask<T> : LoopTaskState
     private int _cancelDeliveries;
     private bool _started;
 
-    public LoopTask(LoopTaskScheduler loop, Func<CancellationToken, Task> body, string? name)
+    /// <param name="loop">The loop that runs it.</param>
+    /// <param name="body">A <c>Func&lt;Task&gt;</c>, or a <c>Func&lt;CancellationToken, Task&gt;</c> (results by covariance):
+    /// held as it is, so a body that takes no token costs no closure and no token source.</param>
+    /// <param name="name">Its name, or null for <c>Task-N</c>.</param>
+    public LoopTask(LoopTaskScheduler loop, Delegate body, string? name)
         : base(name)
     {
         _loop = loop;
@@ -183,11 +188,12 @@ internal sealed class LoopTask<T> : LoopTaskState
 
         Volatile.Write(ref _started, true);
         Current = this;
-        Func<CancellationToken, Task> body = _body!;
+        Delegate body = _body!;
         _body = null;
         try
         {
-            _inner = body(Token) ?? throw new InvalidOperationException($"The delegate of {Name} returned a null task.");
+            Task? inner = body is Func<CancellationToken, Task> takesToken ? takesToken(Token) : ((Func<Task>)body)();
+            _inner = inner ?? throw new InvalidOperationException($"The delegate of {Name} returned a null task.");
         }
         catch (Exception exception)
         {

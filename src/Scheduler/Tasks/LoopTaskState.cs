@@ -15,13 +15,31 @@ internal class LoopTaskState
     private static readonly ConditionalWeakTable<Task, LoopTaskState> s_states = new();
     private static readonly AsyncLocal<LoopTaskState?> s_current = new();
 
+    /// <summary>The name given, or made from <see cref="_number"/> when first asked.</summary>
+    private string? _name;
+
+    /// <summary>The <c>N</c> of <c>Task-N</c>, taken when the task is made, as asyncio's counter.</summary>
+    private readonly long _number;
+
     protected LoopTaskState(string? name)
     {
-        Name = name ?? NextName();
+        _name = name;
+        if (name is null)
+        {
+            _number = Interlocked.Increment(ref s_lastId);
+        }
     }
 
-    /// <summary>The name asyncio would show: <c>Task-N</c> unless set.</summary>
-    public string Name { get; set; }
+    /// <summary>The name asyncio would show: <c>Task-N</c> unless set. Any thread.</summary>
+    /// <remarks>
+    /// The default string is made on first read, not with the task: most tasks are never named in a message, and two
+    /// strings per task were a tenth of what <c>CreateTask</c> allocated. Two threads reading it first make equal strings.
+    /// </remarks>
+    public string Name
+    {
+        get => _name ??= "Task-" + _number.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        set => _name = value;
+    }
 
     /// <summary>The loop that runs the task; null for tasks the library only names.</summary>
     public virtual LoopTaskScheduler? Loop => null;
@@ -85,9 +103,6 @@ internal class LoopTaskState
 
     /// <summary>The task's object, for tasks the loop created.</summary>
     public virtual Task? Task => null;
-
-    /// <summary><c>Task-N</c>, N increasing across the process, as asyncio's counter.</summary>
-    public static string NextName() => "Task-" + Interlocked.Increment(ref s_lastId).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     public static bool TryGet(Task task, out LoopTaskState? state)
     {

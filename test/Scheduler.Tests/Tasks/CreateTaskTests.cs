@@ -133,6 +133,22 @@ public class CreateTaskTests
     });
 
     [Fact]
+    public void GetName_ReadLaterAndOutOfOrder_KeepsTheOrderTheTasksWereMadeIn() => Guard.Run(() =>
+    {
+        // The string is made on first read; the number is taken when the task is made, as asyncio's counter.
+        using var test = new TestLoop();
+        Task first = test.Loop.CreateTask(() => Task.CompletedTask);
+        Task second = test.Loop.CreateTask(() => Task.CompletedTask);
+        test.RunUntilIdle();
+
+        int n2 = int.Parse(second.GetName()["Task-".Length..], CultureInfo.InvariantCulture);
+        int n1 = int.Parse(first.GetName()["Task-".Length..], CultureInfo.InvariantCulture);
+
+        n2.ShouldBeGreaterThan(n1);
+        first.GetName().ShouldBeSameAs(first.GetName());
+    });
+
+    [Fact]
     public void GetName_GivenNameOrSetName_IsReturned() => Guard.Run(() =>
     {
         using var test = new TestLoop();
