@@ -38,11 +38,11 @@ internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, 
     private CancellationTokenRegistration _registration;
     private Action<object?>? _continuation;
     private object? _continuationState;
+    private SynchronizationContext? _continuationContext;
+    private ExecutionContext? _continuationExecutionContext;
 
     /// <summary>What the continuation resumes (an async method's box, mostly), for the loop to fetch ahead. Loop thread only.</summary>
     internal object? ContinuationState => _continuationState;
-    private SynchronizationContext? _continuationContext;
-    private ExecutionContext? _continuationExecutionContext;
 
     protected LoopPromise(LoopTaskScheduler loop)
     {
