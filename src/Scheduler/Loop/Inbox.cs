@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using System.Threading;
 
 namespace Scheduler;
@@ -142,7 +143,23 @@ internal sealed class Inbox
     /// Takes every item posted so far, across segments, as the next batch, to run in posting order; returns how many it
     /// holds. A batch not finished (an exception escaped the loop) is handed out again first. Loop thread only.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int Take()
+    {
+        // Asked every iteration, and most find nothing: the batch is through, the reader is in the posters' current
+        // segment, and nothing more is reserved there.
+        Reader reader = _reader;
+        InboxSegment current = reader.Segment;
+        if (ReferenceEquals(current, reader.LastSegment) && reader.Next == reader.LastEnd
+            && ReferenceEquals(current, _tail) && current.Reserved == reader.Next)
+        {
+            return 0;
+        }
+
+        return TakeBatch();
+    }
+
+    private int TakeBatch()
     {
         Reader reader = _reader;
         if (!HasTaken)
