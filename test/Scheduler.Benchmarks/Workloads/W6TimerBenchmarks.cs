@@ -50,11 +50,13 @@ public class W6TimerBenchmarks : PeerBenchmarks
 
     public W6TimerBenchmarks()
     {
-        _sleepMain = SleepMainAsync;
-        _sleepGatherMain = SleepGatherMainAsync;
-        _sleepersMain = SleepersMainAsync;
-        _delayMain = DelayMainAsync;
-        _delayersMain = DelayersMainAsync;
+        Func<TimeSpan, Probe, Task> sleepOnce = SleepOnceAsync;
+        Func<TimeSpan, Probe, Task> delayOnce = DelayOnceAsync;
+        _sleepMain = () => WaitForAllAsync(sleepOnce, gather: false);
+        _sleepGatherMain = () => WaitForAllAsync(sleepOnce, gather: true);
+        _sleepersMain = () => StartAllAsync(_sleepers);
+        _delayMain = () => WaitForAllAsync(delayOnce, gather: false);
+        _delayersMain = () => StartAllAsync(_delayers);
 
         // Whole milliseconds 0..50, seeded: the same delays for every peer and every run, the longest exactly 50 ms.
 #pragma warning disable CA5394 // Random is for a reproducible workload, not for security.
@@ -120,65 +122,30 @@ public class W6TimerBenchmarks : PeerBenchmarks
         probe.Hit();
     }
 
-    private async Task SleepMainAsync()
+    /// <summary>Starts one async method per timer (<paramref name="sleepOnce"/>), then waits for them all.</summary>
+    private async Task WaitForAllAsync(Func<TimeSpan, Probe, Task> sleepOnce, bool gather)
     {
         long started = Stopwatch.GetTimestamp();
         for (int i = 0; i < Timers; i++)
         {
-            _tasks[i] = SleepOnceAsync(_delays[i], Probe);
+            _tasks[i] = sleepOnce(_delays[i], Probe);
         }
 
-        await Task.WhenAll(_tasks);
+        await (gather ? AsyncIO.Gather(_tasks) : Task.WhenAll(_tasks));
         Finish(started);
     }
 
-    private async Task SleepGatherMainAsync()
-    {
-        long started = Stopwatch.GetTimestamp();
-        for (int i = 0; i < Timers; i++)
-        {
-            _tasks[i] = SleepOnceAsync(_delays[i], Probe);
-        }
-
-        await AsyncIO.Gather(_tasks);
-        Finish(started);
-    }
-
-    private async Task SleepersMainAsync()
+    /// <summary>Starts every preallocated awaiter on its timer, then waits until all of them have woken.</summary>
+    private async Task StartAllAsync(Sleeper[] sleepers)
     {
         long started = Stopwatch.GetTimestamp();
         Probe.Expect(Timers);
         for (int i = 0; i < Timers; i++)
         {
-            _sleepers[i].Start(_delays[i]);
+            sleepers[i].Start(_delays[i]);
         }
 
         await Probe.Done;
-        Finish(started);
-    }
-
-    private async Task DelayersMainAsync()
-    {
-        long started = Stopwatch.GetTimestamp();
-        Probe.Expect(Timers);
-        for (int i = 0; i < Timers; i++)
-        {
-            _delayers[i].Start(_delays[i]);
-        }
-
-        await Probe.Done;
-        Finish(started);
-    }
-
-    private async Task DelayMainAsync()
-    {
-        long started = Stopwatch.GetTimestamp();
-        for (int i = 0; i < Timers; i++)
-        {
-            _tasks[i] = DelayOnceAsync(_delays[i], Probe);
-        }
-
-        await Task.WhenAll(_tasks);
         Finish(started);
     }
 
