@@ -109,12 +109,18 @@ public sealed partial class LoopTaskScheduler
     /// A callback for the library's own awaitables: scheduled like <see cref="CallSoon(Action{object?}, object?)"/>,
     /// without capturing an <see cref="ExecutionContext"/> (what it resumes restores its own).
     /// </summary>
-    internal void CallSoonInternal(Action<object?> callback, object state)
+    internal void CallSoonInternal(Action<object?> callback, object state) => CallSoonInternal(callback, state, null);
+
+    /// <summary>
+    /// As <see cref="CallSoonInternal(Action{object?}, object)"/>, run in <paramref name="context"/> (as stored on the
+    /// thread; null for the run's own): the context of the code it resumes, which then finds itself already there.
+    /// </summary>
+    internal void CallSoonInternal(Action<object?> callback, object state, ExecutionContext? context)
     {
         if (!IsOnLoopThread)
         {
             // No handle is given out, so no node is needed either.
-            if (!_inbox.Add(new WorkItem(callback, state, null)))
+            if (!_inbox.Add(new WorkItem(callback, state, context)))
             {
                 WriteLog($"A wake-up for {LoopCallback.Describe(callback)} came after the event loop was closed and was dropped.");
             }
@@ -122,7 +128,7 @@ public sealed partial class LoopTaskScheduler
             return;
         }
 
-        _ready.Enqueue(callback, state, null);
+        _ready.Enqueue(callback, state, context);
     }
 
     /// <summary>
@@ -329,7 +335,7 @@ public sealed partial class LoopTaskScheduler
     {
         if (IsOnLoopThread)
         {
-            _ready.Enqueue(callback, state, CaptureOnLoop());
+            _ready.Enqueue(callback, state, ReferenceEquals(callback, YieldResume.Callback) ? StoredContextOnLoop() : CaptureOnLoop());
             return true;
         }
 
@@ -359,6 +365,28 @@ public sealed partial class LoopTaskScheduler
     /// </summary>
     private void RunInContext(object callback, object? state, ExecutionContext? context)
     {
+#if NET8_0_OR_GREATER
+        if (ThreadContexts.Available)
+        {
+            EnterItemContext(context);
+            try
+            {
+                Invoke(callback, state);
+            }
+            catch
+            {
+                // What reports the failure is the loop's code, not the callback's.
+                EnterItemContext(null);
+                throw;
+            }
+            finally
+            {
+                RestoreLoopSynchronizationContext();
+            }
+
+            return;
+        }
+#endif
         if (RunsInLoopContext(context))
         {
             try

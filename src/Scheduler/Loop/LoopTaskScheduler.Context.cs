@@ -39,6 +39,16 @@ public sealed partial class LoopTaskScheduler
 #endif
 
     /// <summary>
+    /// The calling thread's synchronization context: on the loop thread read from its <see cref="Thread"/> object, with
+    /// no thread-static lookup (see <see cref="ThreadContexts"/>).
+    /// </summary>
+    internal SynchronizationContext? CurrentSynchronizationContext() =>
+#if NET8_0_OR_GREATER
+        ThreadContexts.Available && OnLoopStack() ? ThreadContexts.SynchronizationContext(_loopThread!) :
+#endif
+        System.Threading.SynchronizationContext.Current;
+
+    /// <summary>
     /// <see cref="LoopTaskState.CaptureForFork()"/> on the loop thread, remembering the last answer: a burst of
     /// scheduling from one step captures the same context each time.
     /// </summary>
@@ -79,6 +89,72 @@ public sealed partial class LoopTaskScheduler
         // Without ExecutionContext.Restore, only work that captured nothing may skip ExecutionContext.Run.
         context is null;
 #endif
+#pragma warning restore CA1822
+
+#if NET8_0_OR_GREATER
+    /// <summary>
+    /// Puts the loop thread in the context an item runs in: <paramref name="context"/> as stored on the thread, or the
+    /// run's own for null. Only if it is elsewhere: contexts are switched lazily, when the next item needs another one.
+    /// </summary>
+    /// <remarks>
+    /// An awaiting method's box restores its own context as it resumes and puts back the one it found as it suspends.
+    /// Switched back to the run's context after every item, two tasks handing work to each other paid a switch in and
+    /// a switch out per hand-off, inside the box. A wake-up is queued with the context of the code it resumes
+    /// (see <c>CallSoonInternal</c>), so the box finds itself there
+    /// already and switches nothing; consecutive items of one context switch nothing either. Callbacks and posts lose
+    /// nothing: each still starts in the context captured with it, whatever ran before. Where the loop's own code
+    /// calls out between items (exception handler, going idle, end of run), it puts back the run's context first.
+    /// </remarks>
+    private void EnterItemContext(ExecutionContext? context)
+    {
+        ExecutionContext? current = ThreadContexts.RawExecutionContext(_loopThread!);
+        if (context is null)
+        {
+            if (!ReferenceEquals(current, _runContextStored) && _runContext is { } run)
+            {
+                ExecutionContext.Restore(run);
+            }
+        }
+        else if (!ReferenceEquals(current, context))
+        {
+            ExecutionContext.Restore(context);
+        }
+    }
+
+    /// <summary>Puts back the loop's synchronization context if an item changed it (the execution context is lazy).</summary>
+    private void RestoreLoopSynchronizationContext()
+    {
+        if (!ReferenceEquals(ThreadContexts.SynchronizationContext(_loopThread!), SynchronizationContext))
+        {
+            System.Threading.SynchronizationContext.SetSynchronizationContext(SynchronizationContext);
+        }
+    }
+#endif
+
+    /// <summary>
+    /// Puts the run's own execution context back on the loop thread before the loop's code calls out between items, and
+    /// as the run ends. Loop thread only.
+    /// </summary>
+#pragma warning disable CA1822 // Static on netstandard2.0 only, where contexts are not switched lazily.
+    private void EnterRunContext()
+    {
+#if NET8_0_OR_GREATER
+        if (ThreadContexts.Available)
+        {
+            EnterItemContext(null);
+        }
+#endif
+    }
+
+    /// <summary>
+    /// The loop thread's execution context as stored, for a wake-up to resume in; null (the run's own) off the loop
+    /// thread, or where the thread's fields cannot be read.
+    /// </summary>
+    internal ExecutionContext? StoredContextOnLoop() =>
+#if NET8_0_OR_GREATER
+        ThreadContexts.Available && OnLoopStack() ? ThreadContexts.RawExecutionContext(_loopThread!) :
+#endif
+        null;
 #pragma warning restore CA1822
 
     /// <summary>

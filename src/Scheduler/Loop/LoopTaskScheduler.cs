@@ -23,12 +23,6 @@ namespace Scheduler;
 /// </remarks>
 public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
 {
-    /// <summary>The loop running on this thread, if any.</summary>
-#pragma warning disable IDE1006 // t_ marks a thread-static, as in the runtime's code.
-    [ThreadStatic]
-    private static LoopTaskScheduler? t_running;
-#pragma warning restore IDE1006
-
     private static readonly TimerCallback s_wake = static state => ((LoopTaskScheduler)state!)._inbox.Wake();
 
     private readonly ReadyQueue _ready = new();
@@ -102,16 +96,6 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
 
     /// <summary>Whether the loop was closed. Safe to read from any thread. Equivalent to asyncio's <c>loop.is_closed()</c>.</summary>
     public bool IsClosed => _closed;
-
-    /// <summary>True on the thread that runs the loop, while it runs.</summary>
-    /// <remarks>
-    /// Asked on every post, so it reads the thread-static: about ten times cheaper than
-    /// <see cref="Environment.CurrentManagedThreadId"/>, which calls into the runtime on Linux.
-    /// </remarks>
-    internal bool IsOnLoopThread => ReferenceEquals(t_running, this);
-
-    /// <summary>The loop running on the calling thread, or null.</summary>
-    internal static LoopTaskScheduler? Running => t_running;
 
     /// <summary>
     /// The loop's monotonic clock, read from <see cref="LoopOptions.TimeProvider"/> (plus any auto-advance).
@@ -277,6 +261,7 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
         }
 
         t_running = this;
+        MarkLoopStack();
         EnterContexts();
         _watchdog?.Start();
         SynchronizationContext? previous = System.Threading.SynchronizationContext.Current;
@@ -286,8 +271,10 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
 
     private void ExitRun(SynchronizationContext? previous)
     {
+        EnterRunContext();
         System.Threading.SynchronizationContext.SetSynchronizationContext(previous);
         _watchdog?.Stop();
+        _stackTop = 0;
         t_running = null;
         _loopThread = null;
         _stopping = false;
@@ -413,6 +400,7 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
     {
         if (!_timers.TryPeekWhen(out long due))
         {
+            EnterRunContext();
             _inbox.Wait(Timeout.InfiniteTimeSpan);
             return;
         }
@@ -430,6 +418,8 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
             return;
         }
 
+        // Going idle calls out (the clock's timer captures the context it is created in): not in a task's context.
+        EnterRunContext();
         long wait = due - now;
         if (_systemClock)
         {
@@ -545,6 +535,8 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
             case CancelledCallback:
                 break;
             default:
+                // A task captured with flow suppressed runs in whatever context the thread has: make it the run's.
+                EnterRunContext();
                 ExecuteTask((Task)item.Callback);
                 break;
         }

@@ -14,6 +14,11 @@ internal struct LoopBinding
     /// <exception cref="InvalidOperationException">No loop runs here, or the primitive belongs to another loop.</exception>
     public LoopTaskScheduler Require(string owner)
     {
+        if (_loop is { } bound && bound.IsOnLoopThread)
+        {
+            return bound;
+        }
+
         LoopTaskScheduler running = LoopTaskScheduler.Running
             ?? throw new InvalidOperationException(
                 $"{owner} can only wait on a running event loop: call it from code running on the loop; from another thread, use RunCoroutineThreadSafe or CallSoonThreadSafe.");

@@ -41,6 +41,9 @@ internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, 
     private SynchronizationContext? _continuationContext;
     private ExecutionContext? _continuationExecutionContext;
 
+    /// <summary>The loop thread's context when the continuation was registered: the one the awaiting method resumes in.</summary>
+    private ExecutionContext? _resumeContext;
+
     /// <summary>What the continuation resumes (an async method's box, mostly), for the loop to fetch ahead. Loop thread only.</summary>
     internal object? ContinuationState => _continuationState;
 
@@ -104,6 +107,14 @@ internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, 
             _ownerWaits = true;
             task.BeginWait(this);
         }
+    }
+
+    /// <summary>The loop thread's context when the continuation was registered (as stored; null for the run's own).</summary>
+    protected ExecutionContext? ResumeContext => _resumeContext;
+
+    /// <summary>Called when <see cref="ResumeContext"/> changed: a subclass that completes from a timer runs that timer in it.</summary>
+    protected virtual void OnResumeContextChanged()
+    {
     }
 
     /// <summary>Ends the wait early for a cancellation; the subclass undoes its arming (leaves its list, stops its timer).</summary>
@@ -171,7 +182,7 @@ internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, 
             }
             else
             {
-                Loop.CallSoonInternal(s_runContinuation, this);
+                Loop.CallSoonInternal(s_runContinuation, this, _resumeContext);
             }
         }
     }
@@ -221,8 +232,15 @@ internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, 
         CheckToken(token);
         _continuation = continuation;
         _continuationState = state;
+        ExecutionContext? resume = Loop.StoredContextOnLoop();
+        if (!ReferenceEquals(resume, _resumeContext))
+        {
+            // A waiter reused by the same task finds its context there already: no store, no GC write barrier.
+            _resumeContext = resume;
+            OnResumeContextChanged();
+        }
         if ((flags & ValueTaskSourceOnCompletedFlags.UseSchedulingContext) != 0
-            && SynchronizationContext.Current is { } context
+            && Loop.CurrentSynchronizationContext() is { } context
             && !ReferenceEquals(context, Loop.SynchronizationContext))
         {
             // The loop's own context needs no hop: the promise completes on the loop thread already.
@@ -237,7 +255,7 @@ internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, 
         if (_completed)
         {
             // Never inline inside OnCompleted: run it as the next callback.
-            Loop.CallSoonInternal(s_runContinuation, this);
+            Loop.CallSoonInternal(s_runContinuation, this, _resumeContext);
         }
     }
 

@@ -50,6 +50,12 @@ internal sealed class SleepPromise : LoopPromise<VoidResult>, IPoolable
 
     protected override void Disarm() => Loop.CancelCallback(_timer);
 
+    /// <summary>
+    /// The timer completes the sleep inline, resuming the awaiting method: run in that method's context, the loop's
+    /// lazy switch is the only one, and consecutive sleepers of one task switch nothing.
+    /// </summary>
+    protected override void OnResumeContextChanged() => _timer.Context = ResumeContext;
+
     protected override void Recycle() => Loop.ReturnSleep(this);
 
     private LoopCallback NewTimer() => new()
@@ -57,6 +63,7 @@ internal sealed class SleepPromise : LoopPromise<VoidResult>, IPoolable
         Loop = Loop,
         Callback = s_timerFired,
         State = this,
+        Context = ResumeContext,
         Owned = true,
     };
 }

@@ -1,0 +1,64 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Threading;
+
+namespace Scheduler;
+
+public sealed partial class LoopTaskScheduler
+{
+    /// <summary>
+    /// How far below <see cref="_stackTop"/> a frame may lie and still be known to be on the loop's thread. Well inside
+    /// the 64 KB (32-bit) or 128 KB (64-bit) that <c>RuntimeHelpers.TryEnsureSufficientExecutionStack</c> promises
+    /// below the frame that marked it, so the window never reaches past the thread's own stack. On .NET Standard (where
+    /// that method is missing) nothing is marked and the thread-static answers.
+    /// </summary>
+    private const int LoopStackWindow = 32 * 1024;
+
+    /// <summary>The loop running on this thread, if any.</summary>
+#pragma warning disable IDE1006 // t_ marks a thread-static, as in the runtime's code.
+    [ThreadStatic]
+    private static LoopTaskScheduler? t_running;
+#pragma warning restore IDE1006
+
+    /// <summary>
+    /// The address of a local in the frame that started the run, while the loop runs; 0 otherwise. Written on the loop
+    /// thread only.
+    /// </summary>
+    private nuint _stackTop;
+
+    /// <summary>True on the thread that runs the loop, while it runs.</summary>
+    /// <remarks>
+    /// Asked on every post, wait and wake-up, often several times per hand-off. A thread-static read is a call into the
+    /// dynamic loader on Linux (<c>__tls_get_addr</c>), about 1 ns each: a sixth of a hand-off between two tasks went
+    /// into them. The loop's code runs in frames below the one that started the run, on the loop thread's stack; an
+    /// address within <see cref="LoopStackWindow"/> below that frame belongs to no other thread's stack, so a local's
+    /// address answers without the lookup. Deeper frames, and every other thread, ask the thread-static.
+    /// </remarks>
+    internal bool IsOnLoopThread
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => OnLoopStack() || ReferenceEquals(t_running, this);
+    }
+
+    /// <summary>The loop running on the calling thread, or null.</summary>
+    internal static LoopTaskScheduler? Running => t_running;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private unsafe bool OnLoopStack()
+    {
+        byte here = 0;
+        return _stackTop - (nuint)(&here) < LoopStackWindow;
+    }
+
+    /// <summary>Called on the loop thread as a run starts, after <see cref="t_running"/> is set.</summary>
+#pragma warning disable CA1822 // Static on netstandard2.0 only, where nothing is marked.
+    private unsafe void MarkLoopStack()
+    {
+#if NET8_0_OR_GREATER
+        byte here = 0;
+        // Without the promised room below this frame, the window could reach another thread's stack: no fast answer then.
+        _stackTop = RuntimeHelpers.TryEnsureSufficientExecutionStack() ? (nuint)(&here) : 0;
+#endif
+    }
+#pragma warning restore CA1822
+}
