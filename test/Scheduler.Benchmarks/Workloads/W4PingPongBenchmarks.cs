@@ -2,6 +2,7 @@ using System;
 using System.Threading.Tasks;
 using BenchmarkDotNet.Attributes;
 using Scheduler.Benchmarks.Infrastructure;
+using Scheduler.Benchmarks.Peers;
 
 namespace Scheduler.Benchmarks.Workloads;
 
@@ -10,7 +11,8 @@ namespace Scheduler.Benchmarks.Workloads;
 /// hand-offs, two wake-ups). Every peer runs the <see cref="TaskCompletionSource{TResult}"/> version (created with
 /// <see cref="TaskCreationOptions.RunContinuationsAsynchronously"/>, a new one per hand-off, since it cannot be reset);
 /// ours also runs it through a pair of <c>LoopQueue&lt;int&gt;(maxSize: 1)</c> and through a pair of <c>LoopEvent</c>s,
-/// which are reused. Each reply is checked against the value sent.
+/// which are reused. Each reply is checked against the value sent. <c>Floor_Event</c> runs the event version on the
+/// least loop and event that resume a method one turn later (<see cref="FloorLoop"/>): the runtime's own share.
 /// </summary>
 public class W4PingPongBenchmarks : PeerBenchmarks
 {
@@ -19,6 +21,10 @@ public class W4PingPongBenchmarks : PeerBenchmarks
     private readonly Func<Task> _tcsMain;
     private readonly Func<Task> _queueMain;
     private readonly Func<Task> _eventMain;
+    private readonly Func<Task> _floorMain;
+    private readonly FloorLoop _floor = new();
+    private readonly FloorEvent _floorPongTurn;
+    private readonly FloorEvent _floorPingTurn;
 
     private TaskCompletionSource<int> _toPong = NewSource();
     private TaskCompletionSource<int> _toPing = NewSource();
@@ -34,6 +40,9 @@ public class W4PingPongBenchmarks : PeerBenchmarks
         _tcsMain = TcsMainAsync;
         _queueMain = QueueMainAsync;
         _eventMain = EventMainAsync;
+        _floorMain = FloorMainAsync;
+        _floorPongTurn = new FloorEvent(_floor);
+        _floorPingTurn = new FloorEvent(_floor);
     }
 
     protected override void Setup()
@@ -68,6 +77,14 @@ public class W4PingPongBenchmarks : PeerBenchmarks
 
     [Benchmark(OperationsPerInvoke = N)]
     public void JtfRun() => RunOnJtf(_tcsMain);
+
+    /// <summary>The floor: the event version on <see cref="FloorLoop"/> and <see cref="FloorEvent"/>.</summary>
+    [Benchmark(OperationsPerInvoke = N)]
+    public void Floor_Event()
+    {
+        Probe.Reset(System.Threading.Thread.CurrentThread);
+        _floor.Run(_floorMain);
+    }
 
     private static TaskCompletionSource<int> NewSource() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -173,6 +190,38 @@ public class W4PingPongBenchmarks : PeerBenchmarks
             pongTurn.Clear();
             _token++;
             pingTurn.Set();
+        }
+    }
+
+    private async Task FloorMainAsync()
+    {
+        _floorPongTurn.Clear();
+        _floorPingTurn.Clear();
+        await Task.WhenAll(FloorPingAsync(), FloorPongAsync());
+        Probe.Verify(N);
+    }
+
+    private async Task FloorPingAsync()
+    {
+        for (int i = 0; i < N; i++)
+        {
+            _token = i;
+            _floorPongTurn.Set();
+            await _floorPingTurn.WaitAsync();
+            _floorPingTurn.Clear();
+            CheckReply(_token, i);
+            Probe.Hit();
+        }
+    }
+
+    private async Task FloorPongAsync()
+    {
+        for (int i = 0; i < N; i++)
+        {
+            await _floorPongTurn.WaitAsync();
+            _floorPongTurn.Clear();
+            _token++;
+            _floorPingTurn.Set();
         }
     }
 }
