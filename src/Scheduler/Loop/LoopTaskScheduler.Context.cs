@@ -13,6 +13,15 @@ public sealed partial class LoopTaskScheduler
     /// <summary><see cref="_runContext"/> as the thread stores it (null for the default context).</summary>
     private ExecutionContext? _runContextStored;
 
+#if NET8_0_OR_GREATER
+    /// <summary>
+    /// The last context an item was switched to, and how the thread stores it. They differ for the default context
+    /// (stored as null), which every post from a thread with nothing flowing captures: known, it is not switched to again.
+    /// </summary>
+    private ExecutionContext? _lastEntered;
+    private ExecutionContext? _lastEnteredStored;
+#endif
+
     /// <summary>The last context found on the loop thread when work was scheduled (as stored), and what it became without the task.</summary>
     private ExecutionContext? _captureSource;
     private ExecutionContext? _captureResult;
@@ -27,6 +36,10 @@ public sealed partial class LoopTaskScheduler
         _captureCached = false;
         _captureSource = null;
         _captureResult = null;
+#if NET8_0_OR_GREATER
+        _lastEntered = null;
+        _lastEnteredStored = null;
+#endif
     }
 
     /// <summary>The loop thread's execution context, as stored on the thread when it can be read there, else as captured.</summary>
@@ -115,9 +128,11 @@ public sealed partial class LoopTaskScheduler
                 ExecutionContext.Restore(run);
             }
         }
-        else if (!ReferenceEquals(current, context))
+        else if (ReferenceEquals(context, _lastEntered) ? !ReferenceEquals(current, _lastEnteredStored) : !ReferenceEquals(current, context))
         {
             ExecutionContext.Restore(context);
+            _lastEntered = context;
+            _lastEnteredStored = ThreadContexts.RawExecutionContext(_loopThread!);
         }
     }
 

@@ -274,7 +274,7 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
         EnterRunContext();
         System.Threading.SynchronizationContext.SetSynchronizationContext(previous);
         _watchdog?.Stop();
-        _stackTop = 0;
+        _stackTop.Value = 0;
         t_running = null;
         _loopThread = null;
         _stopping = false;

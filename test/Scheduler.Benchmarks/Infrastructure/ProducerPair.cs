@@ -17,6 +17,9 @@ internal sealed class ProducerPair : IDisposable
     private int _countEach;
     private volatile bool _disposed;
 
+    /// <summary>The producers still inside the current run's work.</summary>
+    private int _working;
+
     public ProducerPair()
     {
         for (int i = 0; i < _threads.Length; i++)
@@ -32,11 +35,25 @@ internal sealed class ProducerPair : IDisposable
     {
         _work = work;
         _countEach = countEach;
+        Volatile.Write(ref _working, _threads.Length);
 
         // The semaphore's release publishes the fields to the producer it wakes.
         foreach (SemaphoreSlim gate in _gates)
         {
             gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Waits until both producers have returned from the work: the last post may arrive before its poster has left the
+    /// peer's code, and a peer that disposes its queue as its run ends (AsyncPump) would then fail the poster.
+    /// </summary>
+    public void WaitUntilFinished()
+    {
+        var spinner = default(SpinWait);
+        while (Volatile.Read(ref _working) != 0)
+        {
+            spinner.SpinOnce();
         }
     }
 
@@ -70,6 +87,7 @@ internal sealed class ProducerPair : IDisposable
             }
 
             _work!(_countEach);
+            Interlocked.Decrement(ref _working);
         }
     }
 }

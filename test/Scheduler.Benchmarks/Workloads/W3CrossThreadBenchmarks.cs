@@ -91,13 +91,17 @@ public class W3CrossThreadBenchmarks : PeerBenchmarks
         RunOnJtf(_main);
     }
 
-    /// <summary>Runs on the loop: releases the producers, then waits until the last of the N callbacks has counted.</summary>
+    /// <summary>
+    /// Runs on the loop: releases the producers, then waits until the last of the N callbacks has counted and both
+    /// producers have returned.
+    /// </summary>
     private async Task MainAsync()
     {
         Probe.Expect(N);
         _context = SynchronizationContext.Current;
         _producers!.Start(_produce!, N / 2);
         await Probe.Done;
+        _producers.WaitUntilFinished();
         Probe.Verify(N);
         _context = null;
     }

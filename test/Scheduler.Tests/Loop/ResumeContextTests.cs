@@ -208,4 +208,39 @@ public class ResumeContextTests
         // Without it a yield still works, resumed from the run's context: only the switch it saves would come back.
         YieldResume.Callback.ShouldNotBeNull();
     }
+
+    [Fact]
+    public void PostsFromAThreadWithNothingFlowing_RunInTheDefaultContext_NotTheRunsOrTheLastTasks() => Guard.Run(() =>
+    {
+        // Such posts capture the default context, which the thread stores as null: once switched to, the loop knows it.
+        using var test = new TestLoop();
+        var seen = new List<string?>();
+        var ready = new LoopEvent();
+        s_local.Value = "the run's";
+        test.Loop.CallSoon(() => test.Loop.CreateTask(async () =>
+        {
+            s_local.Value = "the task's";
+            await ready.WaitAsync();
+        }));
+        test.RunUntilIdle();
+
+        test.Loop.CallSoon(ready.Set);
+        using (ExecutionContext.SuppressFlow())
+        {
+            // A thread started with flow suppressed has the default context: nothing flows into its posts.
+            OtherThread.Run(() =>
+            {
+                for (int i = 0; i < 3; i++)
+                {
+                    test.Loop.CallSoonThreadSafe(() => seen.Add(s_local.Value ?? "none"));
+                }
+
+                return 0;
+            });
+        }
+
+        test.RunUntilIdle();
+
+        seen.ShouldBe(["none", "none", "none"]);
+    });
 }
