@@ -30,7 +30,7 @@ public sealed partial class LoopTaskScheduler
     /// <summary>True on the thread that runs the loop, while it runs.</summary>
     /// <remarks>
     /// Asked on every post, wait and wake-up, often several times per hand-off. A thread-static read is a call into the
-    /// dynamic loader on Linux (<c>__tls_get_addr</c>), about 1 ns each: a sixth of a hand-off between two tasks went
+    /// dynamic loader on Linux (<c>__tls_get_addr</c>), about 1 ns each: a tenth of a hand-off between two tasks went
     /// into them. The loop's code runs in frames below the one that started the run, on the loop thread's stack; an
     /// address within <see cref="LoopStackWindow"/> below that frame belongs to no other thread's stack, so a local's
     /// address answers without the lookup. Deeper frames, and every other thread, ask the thread-static.
@@ -64,8 +64,8 @@ public sealed partial class LoopTaskScheduler
 #pragma warning restore CA1822
 
     /// <summary>
-    /// An address alone on its cache line. Every post from another thread reads it; next to the counters the loop
-    /// writes on every turn, each of those reads missed (W3 cross-thread: 1.5 ns per post).
+    /// An address alone on its cache line. Every post from another thread reads it, and fields next to it may be
+    /// counters the loop writes on every turn: padded, those reads do not miss on the loop's writes.
     /// </summary>
     [StructLayout(LayoutKind.Explicit, Size = 128)]
     private struct PaddedAddress

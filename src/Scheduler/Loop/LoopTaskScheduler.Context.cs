@@ -112,11 +112,11 @@ public sealed partial class LoopTaskScheduler
     /// <remarks>
     /// An awaiting method's box restores its own context as it resumes and puts back the one it found as it suspends.
     /// Switched back to the run's context after every item, two tasks handing work to each other paid a switch in and
-    /// a switch out per hand-off, inside the box. A wake-up is queued with the context of the code it resumes
-    /// (see <c>CallSoonInternal</c>), so the box finds itself there
-    /// already and switches nothing; consecutive items of one context switch nothing either. Callbacks and posts lose
-    /// nothing: each still starts in the context captured with it, whatever ran before. Where the loop's own code
-    /// calls out between items (exception handler, going idle, end of run), it puts back the run's context first.
+    /// a switch out per hand-off, inside the box. A wake-up is queued with the context of the code it resumes (see
+    /// <c>CallSoonInternal</c>), so the box finds itself there already and switches nothing; consecutive items of one
+    /// context switch nothing either. Callbacks and posts lose nothing: each still starts in the context captured with
+    /// it, whatever ran before. Where the loop's own code calls out between items (exception handler, going idle, end of
+    /// run), it puts back the run's context first.
     /// </remarks>
     private void EnterItemContext(ExecutionContext? context)
     {
@@ -126,6 +126,7 @@ public sealed partial class LoopTaskScheduler
             if (!ReferenceEquals(current, _runContextStored) && _runContext is { } run)
             {
                 ExecutionContext.Restore(run);
+                _runContextStored = ThreadContexts.RawExecutionContext(_loopThread!);
             }
         }
         else if (ReferenceEquals(context, _lastEntered) ? !ReferenceEquals(current, _lastEnteredStored) : !ReferenceEquals(current, context))
@@ -173,29 +174,13 @@ public sealed partial class LoopTaskScheduler
 #pragma warning restore CA1822
 
     /// <summary>
-    /// After work ran directly on the loop thread: puts back the run's execution context and the loop's synchronization
-    /// context if the work changed them. Between items they are always those two, so nothing needs capturing before.
+    /// Where the thread's context fields cannot be read (<see cref="ThreadContexts.Available"/> false, .NET Standard):
+    /// after work ran directly on the loop thread, puts back the run's execution context and the loop's synchronization
+    /// context if the work changed them. Between items they are then always those two, so nothing needs capturing before.
     /// </summary>
     private void RestoreLoopContexts()
     {
 #if NET8_0_OR_GREATER
-        if (ThreadContexts.Available)
-        {
-            Thread thread = _loopThread!;
-            if (!ReferenceEquals(ThreadContexts.RawExecutionContext(thread), _runContextStored) && _runContext is { } run)
-            {
-                ExecutionContext.Restore(run);
-                _runContextStored = ThreadContexts.RawExecutionContext(thread);
-            }
-
-            if (!ReferenceEquals(ThreadContexts.SynchronizationContext(thread), SynchronizationContext))
-            {
-                System.Threading.SynchronizationContext.SetSynchronizationContext(SynchronizationContext);
-            }
-
-            return;
-        }
-
         if (_runContext is { } context && !ReferenceEquals(ExecutionContext.Capture(), context))
         {
             ExecutionContext.Restore(context);
