@@ -20,6 +20,18 @@ internal sealed class WaiterQueue<T>
 
     private readonly Waiter<T>?[] _pool = new Waiter<T>?[MaxPooled];
     private int _pooled;
+
+    /// <summary>
+    /// The first waiter made, kept here for good and lent by a flag: the usual single waiter is rented and given back
+    /// without storing a reference (the pool's array store costs a GC write barrier each way).
+    /// </summary>
+    private Waiter<T>? _resident;
+    private bool _residentLent;
+
+    /// <summary>
+    /// The ends of the list, meaningful only while <see cref="Count"/> is above zero: the last waiter to leave an
+    /// otherwise empty queue stays in both, so that the same waiter queued alone again stores nothing (no GC write barrier).
+    /// </summary>
     private Waiter<T>? _head;
 
     /// <summary>Creates a queue of waiters for the operation <paramref name="operation"/> names (for task dumps).</summary>
@@ -40,10 +52,10 @@ internal sealed class WaiterQueue<T>
 
     public int Count { get; private set; }
 
-    public bool IsEmpty => _head is null;
+    public bool IsEmpty => Count == 0;
 
     /// <summary>The first waiter, still queued.</summary>
-    public Waiter<T>? First => _head;
+    public Waiter<T>? First => Count == 0 ? null : _head;
 
     /// <summary>Suspends the caller at the end of the queue.</summary>
     public ValueTask<T> Wait(LoopTaskScheduler loop, CancellationToken token, object? payload = null)
@@ -66,12 +78,13 @@ internal sealed class WaiterQueue<T>
     /// <summary>Takes the first waiter out of the queue, or null.</summary>
     public Waiter<T>? Dequeue()
     {
-        Waiter<T>? first = _head;
-        if (first is not null)
+        if (Count == 0)
         {
-            Remove(first);
+            return null;
         }
 
+        Waiter<T> first = _head!;
+        Remove(first);
         return first;
     }
 
@@ -96,18 +109,26 @@ internal sealed class WaiterQueue<T>
     {
         // A waiter out of the queue has null links already; storing only what changes saves GC write barriers.
         waiter.IsQueued = true;
-        Waiter<T>? tail = _tail;
-        if (tail is null)
+        if (Count == 0)
         {
-            _head = waiter;
+            if (!ReferenceEquals(_head, waiter))
+            {
+                _head = waiter;
+            }
+
+            if (!ReferenceEquals(_tail, waiter))
+            {
+                _tail = waiter;
+            }
         }
         else
         {
+            Waiter<T> tail = _tail!;
             waiter.Previous = tail;
             tail.Next = waiter;
+            _tail = waiter;
         }
 
-        _tail = waiter;
         Count++;
     }
 
@@ -115,13 +136,8 @@ internal sealed class WaiterQueue<T>
     {
         Waiter<T>? previous = waiter.Previous;
         Waiter<T>? next = waiter.Next;
-        if (previous is null && next is null)
-        {
-            // The only waiter, the usual case: null stores need no GC write barrier.
-            _head = null;
-            _tail = null;
-        }
-        else
+        // The only waiter, the usual case, has no links and stays in _head and _tail (see there).
+        if (previous is not null || next is not null)
         {
             if (previous is null)
             {
@@ -151,7 +167,11 @@ internal sealed class WaiterQueue<T>
 
     internal void Return(Waiter<T> waiter)
     {
-        if (_pooled < MaxPooled)
+        if (ReferenceEquals(waiter, _resident))
+        {
+            _residentLent = false;
+        }
+        else if (_pooled < MaxPooled)
         {
             _pool[_pooled++] = waiter;
         }
@@ -159,6 +179,21 @@ internal sealed class WaiterQueue<T>
 
     private Waiter<T> Rent(LoopTaskScheduler loop)
     {
+        if (!_residentLent)
+        {
+            if (_resident is { } resident && ReferenceEquals(resident.Loop, loop))
+            {
+                _residentLent = true;
+                return resident;
+            }
+
+            if (_resident is null)
+            {
+                _residentLent = true;
+                return _resident = new Waiter<T>(loop, this);
+            }
+        }
+
         if (_pooled > 0)
         {
             Waiter<T> waiter = _pool[--_pooled]!;

@@ -32,10 +32,23 @@ internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, 
     /// <summary>Whether <see cref="_owner"/> still has this use as its current wait (a flag: no second reference to store).</summary>
     private bool _ownerWaits;
 
-    /// <summary>The loop task awaiting this use, kept past completion: a cancellation still pending when it resumes is delivered there.</summary>
+    /// <summary>Whether a loop task awaits this use (<see cref="_owner"/> is meaningful only then).</summary>
+    private bool _owned;
+
+    /// <summary>
+    /// The loop task awaiting this use, kept past completion: a cancellation still pending when it resumes is delivered
+    /// there. Kept past the use too, as the continuation is: the same task waiting again stores nothing.
+    /// </summary>
     private LoopTaskState? _owner;
     private CancellationToken _token;
     private CancellationTokenRegistration _registration;
+    /// <summary>Whether this use has a continuation registered that was not yet scheduled or run.</summary>
+    private bool _awaited;
+
+    /// <summary>
+    /// The registered continuation and its state, kept past the use: a waiter reused by the same method registers the
+    /// same pair, so nothing is stored (no GC write barrier) and the pair shows what the promise resumed last.
+    /// </summary>
     private Action<object?>? _continuation;
     private object? _continuationState;
     private SynchronizationContext? _continuationContext;
@@ -62,7 +75,7 @@ internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, 
     public LoopTaskScheduler Loop { get; }
 
     /// <summary>What the promise resumed last (an async method's state machine box), for the stall watchdog's report.</summary>
-    public object? LastResumed { get; private set; }
+    public object? LastResumed => _continuationState;
 
     /// <summary>Whether this use of the promise has completed.</summary>
     public bool IsCompleted => _completed;
@@ -103,7 +116,12 @@ internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, 
         // A wait starts on its loop's thread (the primitives and sleeps check it).
         if (Loop.CurrentTaskOnLoop() is { } task)
         {
-            _owner = task;
+            if (!ReferenceEquals(_owner, task))
+            {
+                _owner = task;
+            }
+
+            _owned = true;
             _ownerWaits = true;
             task.BeginWait(this);
         }
@@ -160,7 +178,12 @@ internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, 
 
         _completed = true;
         _result = result;
-        _error = error;
+        if (error is not null)
+        {
+            // Null already (GetResult clears it): a wake-up stores nothing here.
+            _error = error;
+        }
+
         if (_ownerWaits)
         {
             // Completions run on the loop thread, where the task's current wait is only ever set.
@@ -174,7 +197,7 @@ internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, 
             _registration = default;
         }
 
-        if (_continuation is not null)
+        if (_awaited)
         {
             if (inline)
             {
@@ -182,8 +205,25 @@ internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, 
             }
             else
             {
-                Loop.CallSoonInternal(s_runContinuation, this, _resumeContext);
+                ScheduleContinuation();
             }
+        }
+    }
+
+    /// <summary>
+    /// Queues the continuation as the loop's next-but-one callback. An awaiting method's continuation is queued as it
+    /// is, with the box it resumes: the loop calls it directly, with no hop through the promise.
+    /// </summary>
+    private void ScheduleContinuation()
+    {
+        _awaited = false;
+        if (_continuationContext is null && _continuationExecutionContext is null)
+        {
+            Loop.CallSoonInternal(_continuation!, _continuationState!, _resumeContext);
+        }
+        else
+        {
+            Loop.CallSoonInternal(s_runContinuation, this, _resumeContext);
         }
     }
 
@@ -193,14 +233,7 @@ internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, 
         object? state = _continuationState;
         SynchronizationContext? context = _continuationContext;
         ExecutionContext? executionContext = _continuationExecutionContext;
-        _continuation = null;
-        _continuationState = null;
-        if (!ReferenceEquals(LastResumed, state))
-        {
-            // A waiter reused by the same method resumes the same box: no store, and no GC write barrier, for it.
-            LastResumed = state;
-        }
-
+        _awaited = false;
         if (context is not null)
         {
             _continuationContext = null;
@@ -230,8 +263,17 @@ internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, 
     public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
     {
         CheckToken(token);
-        _continuation = continuation;
-        _continuationState = state;
+        if (!ReferenceEquals(_continuation, continuation))
+        {
+            _continuation = continuation;
+        }
+
+        if (!ReferenceEquals(_continuationState, state))
+        {
+            _continuationState = state;
+        }
+
+        _awaited = true;
         ExecutionContext? resume = Loop.StoredContextOnLoop();
         if (!ReferenceEquals(resume, _resumeContext))
         {
@@ -255,7 +297,7 @@ internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, 
         if (_completed)
         {
             // Never inline inside OnCompleted: run it as the next callback.
-            Loop.CallSoonInternal(s_runContinuation, this, _resumeContext);
+            ScheduleContinuation();
         }
     }
 
@@ -269,12 +311,12 @@ internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, 
 
         T result = _result;
         Exception? error = _error;
-        LoopTaskState? owner = _owner;
+        LoopTaskState? owner = _owned ? _owner : null;
         _version++;
         _completed = false;
         _result = default!;
         _error = null;
-        _owner = null;
+        _owned = false;
         _token = default;
 
         // asyncio throws a cancellation still pending into the task where it resumes, even from a completed wait.
