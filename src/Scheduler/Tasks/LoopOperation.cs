@@ -47,6 +47,9 @@ internal abstract class LoopOperation<T> : LoopTaskState, ICancellableWait
 
     public void CancelWait(OperationCanceledException exception) => OnCancel(exception);
 
+    /// <summary>Always, while recorded: the operation takes itself out of its task's record as it ends (any thread).</summary>
+    public bool IsWaitOf(LoopTaskState task) => true;
+
     /// <summary>Cancels the operation as asyncio cancels the matching future; any thread.</summary>
     protected abstract void OnCancel(OperationCanceledException reason);
 

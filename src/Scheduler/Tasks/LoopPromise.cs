@@ -148,6 +148,8 @@ internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, 
     /// </summary>
     protected virtual Exception? OnResume(T result, OperationCanceledException? cancelled) => cancelled;
 
+    public bool IsWaitOf(LoopTaskState task) => _ownerWaits && ReferenceEquals(_owner, task);
+
     public void CancelWait(OperationCanceledException exception)
     {
         if (!_completed)
@@ -184,12 +186,8 @@ internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, 
             _error = error;
         }
 
-        if (_ownerWaits)
-        {
-            // Completions run on the loop thread, where the task's current wait is only ever set.
-            _ownerWaits = false;
-            _owner!.EndWaitOnLoop(this);
-        }
+        // Still the task's recorded wait, but no longer one that holds it (see IsWaitOf).
+        _ownerWaits = false;
 
         if (_token.CanBeCanceled)
         {

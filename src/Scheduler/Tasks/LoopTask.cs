@@ -145,24 +145,20 @@ internal sealed class LoopTask<T> : LoopTaskState
             return;
         }
 
-        Volatile.Write(ref _wait, wait);
+        // A loop wait stays recorded after it ends (it says itself whether it still holds the task): the same waiter
+        // waited on again by the same task, a primitive's usual case, stores nothing (no GC write barrier).
+        if (!ReferenceEquals(_wait, wait))
+        {
+            Volatile.Write(ref _wait, wait);
+        }
     }
 
     public override void EndWait(ICancellableWait wait) => Interlocked.CompareExchange(ref _wait, null, wait);
 
-    public override void EndWaitOnLoop(ICancellableWait wait)
-    {
-        // Only the loop thread sets the current wait; another thread may only clear its own (EndWait), never this one.
-        if (ReferenceEquals(_wait, wait))
-        {
-            _wait = null;
-        }
-    }
-
     public override bool InterruptWait(OperationCanceledException exception)
     {
         ICancellableWait? wait = Interlocked.Exchange(ref _wait, null);
-        if (wait is null)
+        if (wait is null || !wait.IsWaitOf(this))
         {
             return false;
         }
@@ -235,7 +231,7 @@ internal sealed class LoopTask<T> : LoopTaskState
         if (_cancelPending && Volatile.Read(ref _wait) is not null)
         {
             ICancellableWait? wait = Interlocked.Exchange(ref _wait, null);
-            if (wait is not null && TakePendingCancel() is { } cancelled)
+            if (wait is not null && wait.IsWaitOf(this) && TakePendingCancel() is { } cancelled)
             {
                 wait.CancelWait(cancelled);
             }

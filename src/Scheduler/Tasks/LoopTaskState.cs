@@ -164,11 +164,6 @@ internal class LoopTaskState
     {
     }
 
-    /// <summary>As <see cref="EndWait"/>, called on the loop thread: no interlocked operation is needed there.</summary>
-    public virtual void EndWaitOnLoop(ICancellableWait wait)
-    {
-    }
-
     /// <summary>
     /// Ends the task's current loop-aware wait with <paramref name="exception"/>, without touching its cancellation
     /// state (<c>AsyncIO.Timeout</c>'s deadline). Returns false if the task is not waiting. Loop thread only.
@@ -191,9 +186,15 @@ internal class LoopTaskState
     public virtual int Uncancel() => 0;
 }
 
-/// <summary>A suspension point that a task's cancellation can end early (sleeps, and the primitives later).</summary>
+/// <summary>A suspension point that a task's cancellation can end early (sleeps, the primitives, the combinators).</summary>
 internal interface ICancellableWait
 {
     /// <summary>Ends the wait with <paramref name="exception"/>. Called on the loop thread.</summary>
     void CancelWait(OperationCanceledException exception);
+
+    /// <summary>
+    /// Whether <paramref name="task"/> is still suspended in this wait. A wait that ends on the loop thread may stay the
+    /// task's recorded wait after it ended (so that waiting on it again records nothing); this tells. Loop thread only.
+    /// </summary>
+    bool IsWaitOf(LoopTaskState task);
 }

@@ -107,6 +107,87 @@ public class WaitOwnerTests
         cancelled.ShouldBeTrue();
     });
 
+    [Fact]
+    public void Cancel_TaskWaitingAgainOnTheWaiterItWasWokenFrom_InterruptsThatWait() => Guard.Run(() =>
+    {
+        using var test = new TestLoop();
+        var turn = new LoopEvent();
+        var seen = new System.Collections.Generic.List<string>();
+        Task task = test.Loop.CreateTask(async () =>
+        {
+            await turn.WaitAsync();
+            turn.Clear();
+            seen.Add("woken");
+            try
+            {
+                // The waiter the first wait used, given back and taken again by the same task.
+                await turn.WaitAsync();
+                seen.Add("woken again");
+            }
+            catch (OperationCanceledException)
+            {
+                seen.Add("cancelled");
+                throw;
+            }
+        });
+        test.RunUntilIdle();
+        test.OnLoop(turn.Set);
+
+        task.Cancel().ShouldBeTrue();
+        test.RunUntilIdle();
+
+        seen.ShouldBe(["woken", "cancelled"]);
+        task.IsCanceled.ShouldBeTrue();
+    });
+
+    [Fact]
+    public void Cancel_TaskWhoseLastLoopWaitEnded_LeavesTheNextTaskOnThatWaiterWaiting() => Guard.Run(() =>
+    {
+        using var test = new TestLoop();
+        var turn = new LoopEvent();
+        var elsewhere = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        string? first = null;
+        string? second = null;
+        Task firstTask = test.Loop.CreateTask(async () =>
+        {
+            await turn.WaitAsync();
+            turn.Clear();
+
+            // Suspended on a plain task: its last loop wait ended, and its waiter goes to the next task that waits.
+            await elsewhere.Task;
+            try
+            {
+                await AsyncIO.Sleep(TimeSpan.FromHours(1));
+                first = "slept";
+            }
+            catch (OperationCanceledException)
+            {
+                first = "cancelled at its next loop wait";
+            }
+        });
+        test.RunUntilIdle();
+        test.OnLoop(turn.Set);
+
+        Task secondTask = test.Loop.CreateTask(async () =>
+        {
+            await turn.WaitAsync();
+            second = "woken";
+        });
+        test.RunUntilIdle();
+
+        firstTask.Cancel().ShouldBeTrue();
+        test.RunUntilIdle();
+        second.ShouldBeNull("the first task's cancellation must not end a wait that is now the second task's");
+        secondTask.IsCompleted.ShouldBeFalse();
+
+        test.OnLoop(turn.Set);
+        second.ShouldBe("woken");
+
+        elsewhere.SetResult();
+        test.RunUntilIdle();
+        first.ShouldBe("cancelled at its next loop wait");
+    });
+
     private static async Task<bool> SleepIsCancelled()
     {
         try
