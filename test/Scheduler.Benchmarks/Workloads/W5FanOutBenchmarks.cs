@@ -34,6 +34,10 @@ public class W5FanOutBenchmarks : PeerBenchmarks
     [Benchmark(OperationsPerInvoke = N)]
     public void Loop_CreateTask() => RunOnLoop(_createTaskMain);
 
+    /// <summary>Ours running the peers' code (<see cref="Task.WhenAll(Task[])"/>): what the loop itself costs, without <c>Gather</c>.</summary>
+    [Benchmark(OperationsPerInvoke = N)]
+    public void Loop_WhenAll() => RunOnLoop(_whenAllMain);
+
     [Benchmark(OperationsPerInvoke = N)]
     public void TunedLoop() => RunOnTuned(_whenAllMain);
 
