@@ -179,19 +179,10 @@ internal sealed class WaiterQueue<T>
 
     private Waiter<T> Rent(LoopTaskScheduler loop)
     {
-        if (!_residentLent)
+        if (!_residentLent && ReferenceEquals((_resident ??= new Waiter<T>(loop, this)).Loop, loop))
         {
-            if (_resident is { } resident && ReferenceEquals(resident.Loop, loop))
-            {
-                _residentLent = true;
-                return resident;
-            }
-
-            if (_resident is null)
-            {
-                _residentLent = true;
-                return _resident = new Waiter<T>(loop, this);
-            }
+            _residentLent = true;
+            return _resident;
         }
 
         if (_pooled > 0)

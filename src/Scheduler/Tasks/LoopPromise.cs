@@ -42,6 +42,7 @@ internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, 
     private LoopTaskState? _owner;
     private CancellationToken _token;
     private CancellationTokenRegistration _registration;
+
     /// <summary>Whether this use has a continuation registered that was not yet scheduled or run.</summary>
     private bool _awaited;
 
@@ -209,8 +210,8 @@ internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, 
     }
 
     /// <summary>
-    /// Queues the continuation as the loop's next-but-one callback. An awaiting method's continuation is queued as it
-    /// is, with the box it resumes: the loop calls it directly, with no hop through the promise.
+    /// Queues the continuation for the loop's next iteration, as asyncio schedules its wake-ups. An awaiting method's
+    /// continuation is queued as it is, with the box it resumes: the loop calls it directly, with no hop through the promise.
     /// </summary>
     private void ScheduleContinuation()
     {
