@@ -23,7 +23,7 @@ public class LoopQueue<T> : IAsyncEnumerable<T>
 {
     private readonly QueueStorage<T> _items;
     private readonly WaiterQueue<T> _getters = new("LoopQueue.GetAsync");
-    private readonly WaiterQueue<VoidResult> _putters = new("LoopQueue.PutAsync");
+    private readonly WaiterQueue<T> _putters = new("LoopQueue.PutAsync");
     private readonly WaiterQueue<VoidResult> _joiners = new("LoopQueue.JoinAsync");
     private LoopBinding _binding;
 
@@ -74,7 +74,7 @@ public class LoopQueue<T> : IAsyncEnumerable<T>
                 return new QueueShutDownException();
             }
 
-            Add((T)putter.Payload!);
+            Add(putter.Payload);
             return null;
         };
     }
@@ -132,7 +132,7 @@ public class LoopQueue<T> : IAsyncEnumerable<T>
             return default;
         }
 
-        return _putters.WaitVoid(_binding.Require(_name), cancellationToken, item);
+        return _putters.WaitVoidCarrying(_binding.Require(_name), item, cancellationToken);
     }
 
     /// <summary>Takes an item without waiting; false when the queue is empty.
@@ -288,7 +288,7 @@ public class LoopQueue<T> : IAsyncEnumerable<T>
         if (!_shutDown && !IsFull && _putters.Dequeue() is { } putter)
         {
             _reserved++;
-            putter.Wake(default);
+            putter.Wake(default!);
         }
     }
 

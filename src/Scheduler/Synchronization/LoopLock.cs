@@ -14,7 +14,7 @@ namespace Scheduler;
 /// </remarks>
 public sealed class LoopLock
 {
-    private readonly WaiterQueue<VoidResult> _waiters = new("LoopLock.AcquireAsync");
+    private readonly WaiterQueue<Releaser> _waiters = new("LoopLock.AcquireAsync");
     private LoopBinding _binding;
     private bool _locked;
 
@@ -41,27 +41,17 @@ public sealed class LoopLock
     /// this one. <para>Equivalent to asyncio's <c>await lock.acquire()</c>.</para>
     /// </summary>
     /// <exception cref="OperationCanceledException">The token, or the loop task's cancellation, ended the wait; the lock was not taken.</exception>
-    public ValueTask AcquireAsync(CancellationToken cancellationToken = default)
-    {
-        if (!_locked && _waiters.IsEmpty)
-        {
-            _binding.Check(nameof(LoopLock));
-            _locked = true;
-            return default;
-        }
-
-        return _waiters.WaitVoid(_binding.Require(nameof(LoopLock)), cancellationToken);
-    }
+    public ValueTask AcquireAsync(CancellationToken cancellationToken = default) =>
+        TryTakeFree() ? default : _waiters.WaitVoid(_binding.Require(nameof(LoopLock)), cancellationToken);
 
     /// <summary>
     /// Acquires the lock and returns a releaser: <c>using (await l.LockAsync()) { … }</c>.
     /// <para>Equivalent to asyncio's <c>async with lock:</c>.</para>
     /// </summary>
-    public async ValueTask<Releaser> LockAsync(CancellationToken cancellationToken = default)
-    {
-        await AcquireAsync(cancellationToken);
-        return new Releaser(this);
-    }
+    /// <remarks>Allocates nothing, also when it waits: the waiter is handed its releaser with the lock.</remarks>
+    /// <exception cref="OperationCanceledException">The token, or the loop task's cancellation, ended the wait; the lock was not taken.</exception>
+    public ValueTask<Releaser> LockAsync(CancellationToken cancellationToken = default) =>
+        TryTakeFree() ? new ValueTask<Releaser>(new Releaser(this)) : _waiters.Wait(_binding.Require(nameof(LoopLock)), cancellationToken);
 
     /// <summary>Releases the lock, handing it to the first waiter if any. Equivalent to asyncio's <c>lock.release()</c>.</summary>
     /// <exception cref="InvalidOperationException">The lock is not held.</exception>
@@ -79,10 +69,23 @@ public sealed class LoopLock
     /// <summary>Hand-over: the lock stays taken, now by the first waiter; or it is free if nobody waits.</summary>
     private void HandOver()
     {
-        if (!_waiters.WakeFirst(default))
+        if (!_waiters.WakeFirst(new Releaser(this)))
         {
             _locked = false;
         }
+    }
+
+    /// <summary>Takes the lock if it is free and nobody waits for it (a waiter would be served first).</summary>
+    private bool TryTakeFree()
+    {
+        if (_locked || !_waiters.IsEmpty)
+        {
+            return false;
+        }
+
+        _binding.Check(nameof(LoopLock));
+        _locked = true;
+        return true;
     }
 
     /// <summary>Releases the lock when disposed; returned by <see cref="LockAsync"/>.</summary>

@@ -7,7 +7,10 @@ namespace Scheduler;
 /// <summary>
 /// One suspended caller of a primitive or queue: a pooled promise linked into its <see cref="WaiterQueue{T}"/>.
 /// </summary>
-/// <typeparam name="T">What the waker hands over: the item of a queue get, or <see cref="VoidResult"/>.</typeparam>
+/// <typeparam name="T">
+/// What the waker hands over: a queue get's item, a lock's releaser, or <see cref="VoidResult"/>. A blocked put's waiter
+/// is typed by the queue's items too: it carries its item in <see cref="Payload"/> and is woken with nothing.
+/// </typeparam>
 internal sealed class Waiter<T> : LoopPromise<T>
 {
     public Waiter(LoopTaskScheduler loop, WaiterQueue<T> queue)
@@ -25,22 +28,16 @@ internal sealed class Waiter<T> : LoopPromise<T>
     /// <summary>Whether the waiter is linked in its queue.</summary>
     public bool IsQueued;
 
-    /// <summary>What a blocked put carries into the queue once there is room.</summary>
-    public object? Payload;
+    /// <summary>What a blocked put carries into the queue once there is room; default for every other waiter.</summary>
+    public T Payload = default!;
 
     public override string Describe() => Queue.Operation;
 
     public override string Operation => Queue.Operation;
 
     /// <summary>Links the waiter at the end of its queue and starts watching cancellation.</summary>
-    public void Begin(object? payload, CancellationToken token)
+    public void Begin(CancellationToken token)
     {
-        // Null already unless set: a getter's wait stores nothing (no GC write barrier).
-        if (payload is not null)
-        {
-            Payload = payload;
-        }
-
         Queue.Append(this);
         Watch(token);
     }
@@ -64,7 +61,7 @@ internal sealed class Waiter<T> : LoopPromise<T>
 
     protected override void Recycle()
     {
-        Payload = null;
+        Payload = default!;
         Queue.Return(this);
     }
 }

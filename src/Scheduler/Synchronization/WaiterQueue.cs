@@ -33,6 +33,7 @@ internal sealed class WaiterQueue<T>
     /// otherwise empty queue stays in both, so that the same waiter queued alone again stores nothing (no GC write barrier).
     /// </summary>
     private Waiter<T>? _head;
+    private Waiter<T>? _tail;
 
     /// <summary>Creates a queue of waiters for the operation <paramref name="operation"/> names (for task dumps).</summary>
     public WaiterQueue(string operation)
@@ -42,7 +43,6 @@ internal sealed class WaiterQueue<T>
 
     /// <summary>The operation its waiters are suspended in, as task dumps show it.</summary>
     public string Operation { get; }
-    private Waiter<T>? _tail;
 
     /// <summary>
     /// Called as a woken waiter resumes, with the cancellation its task still had pending (or null): the owner gives back
@@ -58,20 +58,33 @@ internal sealed class WaiterQueue<T>
     public Waiter<T>? First => Count == 0 ? null : _head;
 
     /// <summary>Suspends the caller at the end of the queue.</summary>
-    public ValueTask<T> Wait(LoopTaskScheduler loop, CancellationToken token, object? payload = null)
+    public ValueTask<T> Wait(LoopTaskScheduler loop, CancellationToken token)
     {
         Waiter<T> waiter = Rent(loop);
         ValueTask<T> awaitable = waiter.AsValueTask();
-        waiter.Begin(payload, token);
+        waiter.Begin(token);
         return awaitable;
     }
 
     /// <summary>Suspends the caller at the end of the queue; the awaitable has no result.</summary>
-    public ValueTask WaitVoid(LoopTaskScheduler loop, CancellationToken token, object? payload = null)
+    public ValueTask WaitVoid(LoopTaskScheduler loop, CancellationToken token)
     {
         Waiter<T> waiter = Rent(loop);
         ValueTask awaitable = waiter.AsValueTaskVoid();
-        waiter.Begin(payload, token);
+        waiter.Begin(token);
+        return awaitable;
+    }
+
+    /// <summary>
+    /// Suspends the caller at the end of the queue, carrying <paramref name="payload"/> (a blocked put's item) in the
+    /// waiter, typed, so that a value type is not boxed; the awaitable has no result.
+    /// </summary>
+    public ValueTask WaitVoidCarrying(LoopTaskScheduler loop, T payload, CancellationToken token)
+    {
+        Waiter<T> waiter = Rent(loop);
+        ValueTask awaitable = waiter.AsValueTaskVoid();
+        waiter.Payload = payload;
+        waiter.Begin(token);
         return awaitable;
     }
 

@@ -8,9 +8,9 @@ using Xunit;
 namespace Scheduler.Tests;
 
 /// <summary>
-/// The contract of the acquire/release family (a lock, a one-permit semaphore, a condition's lock), inherited per type
-/// as Channels' <c>ChannelTestBase</c>: FIFO wake-ups, scheduled never inline, a cancelled waiter takes nothing,
-/// misuse from another thread throws, an uncontended acquire completes synchronously.
+/// The contract of the acquire/release family (a lock, also through LockAsync, a one-permit semaphore, a condition's
+/// lock), inherited per type as Channels' <c>ChannelTestBase</c>: FIFO wake-ups, scheduled never inline, a cancelled
+/// waiter takes nothing, misuse from another thread throws, an uncontended acquire completes synchronously.
 /// </summary>
 public abstract class AcquireReleaseContractTests
 {
@@ -497,6 +497,23 @@ public sealed class LoopLockContractTests : AcquireReleaseContractTests
     {
         var sut = new LoopLock();
         return new Acquirable(sut.AcquireAsync, sut.Release, () => sut.Locked);
+    }
+}
+
+/// <summary>The same contract through <see cref="LoopLock.LockAsync"/>, whose waiter is handed its releaser with the lock.</summary>
+public sealed class LoopLockLockAsyncContractTests : AcquireReleaseContractTests
+{
+    private protected override Acquirable Create()
+    {
+        var sut = new LoopLock();
+        return new Acquirable(
+            async cancellationToken =>
+            {
+                LoopLock.Releaser releaser = await sut.LockAsync(cancellationToken);
+                releaser.ShouldNotBe(default, "a releaser handed over with the lock must release it");
+            },
+            sut.Release,
+            () => sut.Locked);
     }
 }
 

@@ -1,0 +1,290 @@
+using System;
+using System.Threading.Tasks;
+using Shouldly;
+using Xunit;
+
+namespace Scheduler.Tests;
+
+/// <summary>
+/// Waiting allocates nothing in steady state: two tasks hand the turn back and forth through each primitive and queue,
+/// every hand-off a real suspension (pooled waiter, wake-up, resumption). W4's ping-pong, counted in bytes.
+/// </summary>
+[Collection(MeterCollection.Name)]
+public class WaitAllocationTests
+{
+    private const int WarmUp = 1_000;
+    private const int RoundTrips = 10_000;
+    private const int Total = WarmUp + RoundTrips;
+
+    [Fact]
+    public void LoopEvent_PingPong_AllocatesNothingPerRoundTrip() => ZeroPerRoundTrip(meter =>
+    {
+        var toPong = new LoopEvent();
+        var toPing = new LoopEvent();
+        int token = 0;
+
+        async Task PingAsync()
+        {
+            for (int i = 0; i < Total; i++)
+            {
+                meter.Round(i);
+                token = i;
+                toPong.Set();
+                await toPing.WaitAsync();
+                toPing.Clear();
+                Expect(token, i + 1);
+            }
+
+            meter.End();
+        }
+
+        async Task PongAsync()
+        {
+            for (int i = 0; i < Total; i++)
+            {
+                await toPong.WaitAsync();
+                toPong.Clear();
+                token++;
+                toPing.Set();
+            }
+        }
+
+        return Task.WhenAll(PingAsync(), PongAsync());
+    });
+
+    public static TheoryData<string> QueueKinds() => new() { "fifo", "lifo", "priority" };
+
+    [Theory]
+    [MemberData(nameof(QueueKinds))]
+    public void BoundedQueue_PingPong_AllocatesNothingPerRoundTrip(string kind) => ZeroPerRoundTrip(meter =>
+    {
+        LoopQueue<int> toPong = NewQueue(kind);
+        LoopQueue<int> toPing = NewQueue(kind);
+
+        async Task PingAsync()
+        {
+            for (int i = 0; i < Total; i++)
+            {
+                meter.Round(i);
+                await toPong.PutAsync(i);
+                Expect(await toPing.GetAsync(), i + 1);
+            }
+
+            meter.End();
+        }
+
+        async Task PongAsync()
+        {
+            for (int i = 0; i < Total; i++)
+            {
+                int value = await toPong.GetAsync();
+                await toPing.PutAsync(value + 1);
+            }
+        }
+
+        return Task.WhenAll(PingAsync(), PongAsync());
+    });
+
+    [Fact]
+    public void LoopQueue_FullQueue_PutWaitsAndAllocatesNothing() => ZeroPerRoundTrip(meter =>
+    {
+        // The producer runs ahead and waits in PutAsync on the full queue; the consumer frees a place each turn.
+        var queue = new LoopQueue<int>(maxSize: 1);
+
+        async Task ProduceAsync()
+        {
+            for (int i = 0; i < Total; i++)
+            {
+                meter.Round(i);
+                await queue.PutAsync(i);
+            }
+
+            meter.End();
+        }
+
+        async Task ConsumeAsync()
+        {
+            for (int i = 0; i < Total; i++)
+            {
+                Expect(await queue.GetAsync(), i);
+                await Task.Yield();
+            }
+        }
+
+        return Task.WhenAll(ProduceAsync(), ConsumeAsync());
+    });
+
+    public static TheoryData<string> AcquirableKinds() => new() { "lock", "semaphore", "bounded semaphore", "condition's lock" };
+
+    [Theory]
+    [MemberData(nameof(AcquirableKinds))]
+    public void Contended_AcquireAsyncAndRelease_AllocateNothing(string kind) => ZeroPerRoundTrip(meter =>
+    {
+        // Each task holds the gate across a yield, so every acquire but the first waits for the other's release.
+        (Func<ValueTask> acquire, Action release) = NewGate(kind);
+        var inside = new Inside();
+
+        async Task TakeTurnsAsync(bool measures)
+        {
+            for (int i = 0; i < Total; i++)
+            {
+                meter.Round(i, measures);
+                await acquire();
+                inside.Enter();
+                await Task.Yield();
+                inside.Leave();
+                release();
+            }
+
+            meter.End(measures);
+        }
+
+        return Task.WhenAll(TakeTurnsAsync(measures: true), TakeTurnsAsync(measures: false));
+    });
+
+    [Fact]
+    public void LoopLock_Contended_LockAsyncAllocatesNothing() => ZeroPerRoundTrip(meter =>
+    {
+        var gate = new LoopLock();
+        var inside = new Inside();
+
+        async Task TakeTurnsAsync(bool measures)
+        {
+            for (int i = 0; i < Total; i++)
+            {
+                meter.Round(i, measures);
+                using (await gate.LockAsync())
+                {
+                    inside.Enter();
+                    await Task.Yield();
+                    inside.Leave();
+                }
+            }
+
+            meter.End(measures);
+        }
+
+        return Task.WhenAll(TakeTurnsAsync(measures: true), TakeTurnsAsync(measures: false));
+    });
+
+    [Fact]
+    public void LoopBarrier_TwoParties_AllocatesNothingPerPhase() => ZeroPerRoundTrip(meter =>
+    {
+        var barrier = new LoopBarrier(2);
+        int arrivals = 0;
+
+        async Task PassAsync(bool measures)
+        {
+            for (int i = 0; i < Total; i++)
+            {
+                meter.Round(i, measures);
+                int index = await barrier.WaitAsync();
+                arrivals += index;
+            }
+
+            meter.End(measures);
+        }
+
+        async Task RunAsync()
+        {
+            await Task.WhenAll(PassAsync(measures: true), PassAsync(measures: false));
+
+            // Each phase hands out the arrival indexes 0 and 1 once.
+            Expect(arrivals, Total);
+        }
+
+        return RunAsync();
+    });
+
+    private static (Func<ValueTask> Acquire, Action Release) NewGate(string kind)
+    {
+        switch (kind)
+        {
+            case "lock":
+                var gate = new LoopLock();
+                return (() => gate.AcquireAsync(), gate.Release);
+            case "semaphore":
+                var semaphore = new LoopSemaphore(1);
+                return (() => semaphore.AcquireAsync(), semaphore.Release);
+            case "bounded semaphore":
+                var bounded = new LoopBoundedSemaphore(1);
+                return (() => bounded.AcquireAsync(), bounded.Release);
+            default:
+                var condition = new LoopCondition();
+                return (() => condition.AcquireAsync(), condition.Release);
+        }
+    }
+
+    private static LoopQueue<int> NewQueue(string kind) => kind switch
+    {
+        "fifo" => new LoopQueue<int>(maxSize: 1),
+        "lifo" => new LoopLifoQueue<int>(maxSize: 1),
+        _ => new LoopPriorityQueue<int>(maxSize: 1),
+    };
+
+    /// <summary>Checks a value inside a measured loop without allocating (the message is made only on failure).</summary>
+    private static void Expect(int actual, int expected)
+    {
+        if (actual != expected)
+        {
+            throw new InvalidOperationException($"Expected {expected}, got {actual}.");
+        }
+    }
+
+    /// <summary>
+    /// Runs the scenario on a fresh loop; the bytes the loop thread allocated over the last <see cref="RoundTrips"/>
+    /// round trips (both tasks, the loop, the primitive) must be 0 in one of three tries.
+    /// </summary>
+    private static void ZeroPerRoundTrip(Func<Meter, Task> scenario) => Guard.Run(() => Allocations.ZeroInOneOf(3, () =>
+    {
+        var meter = new Meter();
+        AsyncIO.Run(() => scenario(meter));
+        meter.Measured.ShouldBeTrue("the measuring task must have run every round trip");
+        return meter.Bytes;
+    }));
+
+    /// <summary>Reads the thread's allocation counter when the measuring task starts round trip <see cref="WarmUp"/> and when it ends.</summary>
+    private sealed class Meter
+    {
+        private long _start;
+
+        public long Bytes { get; private set; }
+
+        public bool Measured { get; private set; }
+
+        public void Round(int i, bool measures = true)
+        {
+            if (measures && i == WarmUp)
+            {
+                _start = GC.GetAllocatedBytesForCurrentThread();
+            }
+        }
+
+        public void End(bool measures = true)
+        {
+            if (measures)
+            {
+                Bytes = GC.GetAllocatedBytesForCurrentThread() - _start;
+                Measured = true;
+            }
+        }
+    }
+
+    /// <summary>Fails if two tasks are ever inside together.</summary>
+    private sealed class Inside
+    {
+        private bool _occupied;
+
+        public void Enter()
+        {
+            if (_occupied)
+            {
+                throw new InvalidOperationException("Two tasks were inside at once.");
+            }
+
+            _occupied = true;
+        }
+
+        public void Leave() => _occupied = false;
+    }
+}
