@@ -90,25 +90,33 @@ internal static class TaskDump
 
     /// <summary>
     /// The async method a callback's state resumes: a state machine box, the MoveNext delegate of one, or a loop wait that
-    /// resumed one. Null when it is none of those.
+    /// resumed one, directly or through another (a condition wait resumed by its inner wait, through a delegate of its
+    /// own). Null when it is none of those.
     /// </summary>
     public static string? DescribeCode(object? state)
     {
-        object? target = state switch
+        IDescribedWait? via = null;
+        object? target = state;
+        for (int depth = 0; depth < 4 && target is not (null or Task); depth++)
         {
-            IDescribedWait wait => wait.LastResumed is { } resumed ? resumed : null,
-            Delegate callback => callback.Target,
-            _ => state,
-        };
-        if (target is Delegate inner)
-        {
-            target = inner.Target;
+            switch (target)
+            {
+                case IDescribedWait wait:
+                    via ??= wait;
+                    target = wait.LastResumed;
+                    break;
+                case Delegate callback:
+                    target = callback.Target;
+                    break;
+                default:
+                    return null;
+            }
         }
 
         if (target is Task box && StateMachineOf(box) is { } machine)
         {
-            string via = state is IDescribedWait resumedFrom ? $", resumed from {resumedFrom.Operation}" : string.Empty;
-            return $"async method {MethodOf(machine)}{via}";
+            string resumedFrom = via is not null ? $", resumed from {via.Operation}" : string.Empty;
+            return $"async method {MethodOf(machine)}{resumedFrom}";
         }
 
         return null;

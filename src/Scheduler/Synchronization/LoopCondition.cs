@@ -54,42 +54,17 @@ public sealed class LoopCondition
     /// cancelled, then throwing <see cref="OperationCanceledException"/> with the lock held.
     /// <para>Equivalent to asyncio's <c>await condition.wait()</c>.</para>
     /// </summary>
+    /// <remarks>Allocates nothing in steady state: the wait (the notification, then the lock) is one pooled awaitable.</remarks>
     /// <exception cref="InvalidOperationException">The lock is not held.</exception>
-    public async ValueTask WaitAsync(CancellationToken cancellationToken = default)
+    public ValueTask WaitAsync(CancellationToken cancellationToken = default)
     {
         RequireLocked(nameof(WaitAsync));
+        LoopTaskScheduler loop = _binding.Require(nameof(LoopCondition));
 
         // Queued before the lock is released, so a notify from whoever takes the lock next reaches this waiter.
-        ValueTask notified = _waiters.WaitVoid(_binding.Require(nameof(LoopCondition)), cancellationToken);
+        ValueTask notified = _waiters.WaitVoid(loop, cancellationToken);
         Lock.Release();
-        OperationCanceledException? cancelled = null;
-        try
-        {
-            await notified;
-        }
-        catch (OperationCanceledException exception)
-        {
-            cancelled = exception;
-        }
-
-        // The lock comes back whatever happens: a cancellation during the re-acquire is kept and the acquire retried.
-        while (true)
-        {
-            try
-            {
-                await Lock.AcquireAsync(CancellationToken.None);
-                break;
-            }
-            catch (OperationCanceledException exception)
-            {
-                cancelled ??= exception;
-            }
-        }
-
-        if (cancelled is not null)
-        {
-            throw cancelled;
-        }
+        return loop.RentConditionWait().Begin(this, notified);
     }
 
     /// <summary>

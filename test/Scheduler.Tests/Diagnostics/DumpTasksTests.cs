@@ -60,6 +60,42 @@ public class DumpTasksTests
     });
 
     [Fact]
+    public void DumpTasks_TaskWaitingOnACondition_NamesTheNotificationThenTheLockItTakesBack() => Guard.Run(() =>
+    {
+        using var test = new TestLoop();
+        var condition = new LoopCondition();
+        test.Loop.CreateTask(
+            async () =>
+            {
+                await condition.AcquireAsync();
+                await condition.WaitAsync();
+                condition.Release();
+            },
+            "waiter");
+        test.RunUntilIdle();
+
+        string Dump()
+        {
+            var text = new StringWriter();
+            test.Loop.DumpTasks(text);
+            return text.ToString();
+        }
+
+        AssertInOrder(Dump(), "Task waiter: pending", "awaits LoopCondition.WaitAsync");
+
+        test.OnLoop(() =>
+        {
+            condition.AcquireAsync().ShouldCompleteSynchronously();
+            condition.Notify();
+        });
+
+        AssertInOrder(Dump(), "Task waiter: pending", "awaits LoopCondition.WaitAsync, taking the lock back (LoopLock.AcquireAsync)");
+
+        test.OnLoop(condition.Release);
+        Dump().ShouldContain("0 pending task(s)");
+    });
+
+    [Fact]
     public void AsyncIODumpTasks_WithoutALoop_Throws() =>
         Should.Throw<InvalidOperationException>(() => AsyncIO.DumpTasks(new StringWriter()));
 

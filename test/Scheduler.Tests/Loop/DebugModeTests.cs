@@ -105,6 +105,38 @@ public class DebugModeTests
     });
 
     [Fact]
+    public void Debug_SlowResumptionFromAConditionWait_NamesTheMethodAndTheWait() => Guard.Run(() =>
+    {
+        // A threshold of zero logs every callback: the one that resumes the waiter must name its method, not the
+        // delegate that carries the condition wait's step.
+        using var test = new TestLoop(debug: true);
+        var condition = new LoopCondition();
+        var done = new LoopEvent();
+        test.Loop.CreateTask(async () =>
+        {
+            await condition.AcquireAsync();
+            await condition.WaitAsync();
+            condition.Release();
+
+            // Still suspended when the log names it: a finished method's state machine is gone in a Debug build.
+            await done.WaitAsync();
+        });
+        test.RunUntilIdle();
+        test.Loop.SlowCallbackDuration = TimeSpan.Zero;
+
+        test.OnLoop(() =>
+        {
+            condition.AcquireAsync().ShouldCompleteSynchronously();
+            condition.Notify();
+            condition.Release();
+        });
+
+        test.Log.ToString().ShouldContain($"lambda in {nameof(Debug_SlowResumptionFromAConditionWait_NamesTheMethodAndTheWait)}, resumed from LoopCondition.WaitAsync took");
+        condition.Locked.ShouldBeFalse();
+        test.OnLoop(done.Set);
+    });
+
+    [Fact]
     public void Debug_Defaults_AreOffAndOneHundredMilliseconds()
     {
         using var loop = new LoopTaskScheduler();

@@ -168,6 +168,37 @@ public class WaitAllocationTests
     });
 
     [Fact]
+    public void LoopCondition_TakingTurns_AllocatesNothingPerWait() => ZeroPerRoundTrip(meter =>
+    {
+        // Each task waits for its turn under the lock: every round trip is two waits, each a notification and the
+        // lock taken back.
+        var condition = new LoopCondition();
+        int turn = 0;
+
+        async Task TakeTurnsAsync(int me)
+        {
+            bool measures = me == 0;
+            for (int i = 0; i < Total; i++)
+            {
+                meter.Round(i, measures);
+                await condition.AcquireAsync();
+                while (turn != me)
+                {
+                    await condition.WaitAsync();
+                }
+
+                turn = 1 - me;
+                condition.Notify();
+                condition.Release();
+            }
+
+            meter.End(measures);
+        }
+
+        return Task.WhenAll(TakeTurnsAsync(0), TakeTurnsAsync(1));
+    });
+
+    [Fact]
     public void LoopBarrier_TwoParties_AllocatesNothingPerPhase() => ZeroPerRoundTrip(meter =>
     {
         var barrier = new LoopBarrier(2);

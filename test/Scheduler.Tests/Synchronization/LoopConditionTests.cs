@@ -198,6 +198,74 @@ public class LoopConditionTests
     });
 
     [Fact]
+    public void WaitAsync_LockTakenBeforeTheNotifiedWaiterRuns_WaiterAsksForItInItsTurn() => Guard.Run(() =>
+    {
+        // asyncio's notified waiter asks for the lock when it runs, one turn after the notify: a task whose step was
+        // queued before that wake-up takes the free lock first, and the waiter waits for it.
+        using var test = new TestLoop();
+        var sut = new LoopCondition();
+        var events = new List<string>();
+        var gate = new LoopEvent();
+        test.Loop.CreateTask(async () =>
+        {
+            await sut.AcquireAsync();
+            await sut.WaitAsync();
+            events.Add("waiter has the lock");
+            sut.Release();
+        });
+        test.RunUntilIdle();
+
+        test.OnLoop(() =>
+        {
+            test.Loop.CreateTask(async () =>
+            {
+                await sut.AcquireAsync();
+                events.Add("other has the lock");
+                await gate.WaitAsync();
+                sut.Release();
+            });
+            sut.AcquireAsync().ShouldCompleteSynchronously();
+            sut.Notify();
+            sut.Release();
+        });
+
+        events.ShouldBe(["other has the lock"]);
+
+        test.OnLoop(gate.Set);
+
+        events.ShouldBe(["other has the lock", "waiter has the lock"]);
+        sut.Locked.ShouldBeFalse();
+    });
+
+    [Fact]
+    public void WaitAsync_LockFreeWhenTheWaiterRuns_ResumesInThatTurnAheadOfLaterCallbacks() => Guard.Run(() =>
+    {
+        // Like an awaited async method, the wait costs no turn of its own once the lock is back: the waiter's code runs
+        // in the turn of its wake-up, before a callback scheduled after the notify.
+        using var test = new TestLoop();
+        var sut = new LoopCondition();
+        var events = new List<string>();
+        test.Loop.CreateTask(async () =>
+        {
+            await sut.AcquireAsync();
+            await sut.WaitAsync();
+            events.Add("waiter resumed");
+            sut.Release();
+        });
+        test.RunUntilIdle();
+
+        test.OnLoop(() =>
+        {
+            sut.AcquireAsync().ShouldCompleteSynchronously();
+            sut.Notify();
+            sut.Release();
+            test.Loop.CallSoon(() => events.Add("callback"));
+        });
+
+        events.ShouldBe(["waiter resumed", "callback"]);
+    });
+
+    [Fact]
     public void WaitForAsync_PredicateTrueAtOnce_ReturnsWithoutWaiting() => Guard.Run(() =>
     {
         using var test = new TestLoop();
@@ -449,6 +517,47 @@ public class LoopConditionTests
         test.OnLoop(sut.Release);
 
         waiter.IsCanceled.ShouldBeTrue();
+        lockedInCatch.ShouldBeTrue();
+        sut.Locked.ShouldBeFalse();
+    });
+
+    [Fact]
+    public void WaitAsync_CancelledOnlyWhileTakingTheLockBack_ThrowsOnceItHoldsTheLock() => Guard.Run(() =>
+    {
+        using var test = new TestLoop();
+        var sut = new LoopCondition();
+        bool lockedInCatch = false;
+        bool returned = false;
+        Task waiter = test.Loop.CreateTask(async () =>
+        {
+            await sut.AcquireAsync();
+            try
+            {
+                await sut.WaitAsync();
+                returned = true;
+            }
+            catch (OperationCanceledException)
+            {
+                lockedInCatch = sut.Locked;
+                sut.Release();
+                throw;
+            }
+        });
+        test.RunUntilIdle();
+
+        // Notified while the notifier keeps the lock: the waiter is now waiting to take the lock back.
+        test.OnLoop(() =>
+        {
+            sut.AcquireAsync().ShouldCompleteSynchronously();
+            sut.Notify();
+        });
+        test.OnLoop(() => waiter.Cancel().ShouldBeTrue());
+        waiter.IsCompleted.ShouldBeFalse("the waiter still needs the lock back");
+
+        test.OnLoop(sut.Release);
+
+        waiter.IsCanceled.ShouldBeTrue();
+        returned.ShouldBeFalse();
         lockedInCatch.ShouldBeTrue();
         sut.Locked.ShouldBeFalse();
     });

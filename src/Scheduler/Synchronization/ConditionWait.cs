@@ -1,0 +1,118 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Scheduler;
+
+/// <summary>
+/// One <see cref="LoopCondition.WaitAsync"/>: waits for the notification, then takes the lock back, and only then
+/// completes what the caller awaits. Pooled by the loop, so a condition wait allocates nothing in steady state (an
+/// async method here cost its state machine box, 176 B, per wait).
+/// </summary>
+/// <remarks>
+/// <para>Each step is what asyncio's <c>Condition.wait</c> does, at the same loop turn: the notified waiter resumes
+/// (the condition waiter's wake-up, scheduled) and asks for the lock then, so a task that asks for the lock in between
+/// gets it first, as in asyncio. The caller resumes inline in the turn the lock came back, as it would after an
+/// awaited async method.</para>
+/// <para>Both inner waits are made in the waiting task's context (the second from the first's wake-up, which resumes
+/// there), so a task cancellation ends whichever is in progress: during the notification wait it is kept and thrown
+/// once the lock is back; during the re-acquire it is kept and the lock asked for again. Loop thread only.</para>
+/// </remarks>
+internal sealed class ConditionWait : LoopPromise<VoidResult>, IPoolable
+{
+    private readonly Action _step;
+    private LoopCondition? _condition;
+
+    /// <summary>The inner wait in progress: the notification, then the lock's.</summary>
+    private ValueTask _inner;
+    private bool _reacquiring;
+    private OperationCanceledException? _cancelled;
+
+    public ConditionWait(LoopTaskScheduler loop)
+        : base(loop)
+    {
+        _step = Step;
+    }
+
+    /// <inheritdoc/>
+    public int PoolNumber { get; set; } = -1;
+
+    /// <summary>What a task dump shows: the stage too, as the async method's frames showed it.</summary>
+    public override string Describe() => _reacquiring ? $"{Operation}, taking the lock back (LoopLock.AcquireAsync)" : Operation;
+
+    public override string Operation => "LoopCondition.WaitAsync";
+
+    /// <summary>Starts the use: <paramref name="notified"/> is the condition waiter, already queued, the lock already released.</summary>
+    public ValueTask Begin(LoopCondition condition, ValueTask notified)
+    {
+        _condition = condition;
+        _reacquiring = false;
+        ValueTask awaitable = AsValueTaskVoid();
+        Continue(notified);
+        return awaitable;
+    }
+
+    /// <summary>Never the task's current wait (the inner waits are): nothing to undo.</summary>
+    protected override void Disarm()
+    {
+    }
+
+    protected override void Recycle()
+    {
+        _condition = null;
+        Loop.ReturnConditionWait(this);
+    }
+
+    private void Continue(ValueTask inner)
+    {
+        _inner = inner;
+        inner.GetAwaiter().UnsafeOnCompleted(_step);
+    }
+
+    /// <summary>Runs when the inner wait in progress completed, in the waiting task's context, on the loop thread.</summary>
+    private void Step()
+    {
+        ValueTask inner = _inner;
+        _inner = default;
+        try
+        {
+            inner.GetAwaiter().GetResult();
+            if (_reacquiring)
+            {
+                Finish(null);
+                return;
+            }
+        }
+        catch (OperationCanceledException exception)
+        {
+            _cancelled ??= exception;
+        }
+        catch (Exception exception)
+        {
+            // Not a cancellation: it surfaces at once, without the lock, as an exception awaited in WaitAsync would.
+            Finish(exception);
+            return;
+        }
+
+        // The lock comes back whatever happens: a cancellation during the re-acquire is kept and the acquire retried.
+        _reacquiring = true;
+        ValueTask acquire = _condition!.Lock.AcquireAsync(CancellationToken.None);
+        if (!acquire.IsCompleted)
+        {
+            Continue(acquire);
+            return;
+        }
+
+        // Taken at once: an acquire that does not wait cannot fail.
+        Finish(null);
+    }
+
+    private void Finish(Exception? error)
+    {
+        Exception? outcome = error ?? _cancelled;
+        _cancelled = null;
+
+        // Inline: this is the loop turn the inner wait's wake-up was scheduled for.
+        Complete(default, outcome, inline: true);
+    }
+}
