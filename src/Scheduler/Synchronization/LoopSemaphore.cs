@@ -13,7 +13,8 @@ namespace Scheduler;
 /// </remarks>
 public class LoopSemaphore
 {
-    private readonly WaiterQueue<VoidResult> _waiters = new("LoopSemaphore.AcquireAsync");
+    /// <summary>The waiters; a <see cref="LockAsync"/> waiter carries its releaser and is handed it with the permit.</summary>
+    private readonly WaiterQueue<IDisposable> _waiters = new("LoopSemaphore.AcquireAsync");
     private LoopBinding _binding;
 
     /// <summary>The semaphore's type as misuse messages name it, read once: asking the type on every call costs.</summary>
@@ -53,23 +54,21 @@ public class LoopSemaphore
     /// <summary>Takes a permit: at once (synchronously) if one is free and nobody waits, else after the waiters before.
     /// <para>Equivalent to asyncio's <c>await semaphore.acquire()</c>.</para></summary>
     /// <exception cref="OperationCanceledException">The token, or the loop task's cancellation, ended the wait; no permit was taken.</exception>
-    public ValueTask AcquireAsync(CancellationToken cancellationToken = default)
-    {
-        if (_value > 0 && _waiters.IsEmpty)
-        {
-            _binding.Check(_name);
-            _value--;
-            return default;
-        }
-
-        return _waiters.WaitVoid(_binding.Require(_name), cancellationToken);
-    }
+    public ValueTask AcquireAsync(CancellationToken cancellationToken = default) =>
+        TryTakeFree() ? default : _waiters.WaitVoid(_binding.Require(_name), cancellationToken);
 
     /// <summary>Takes a permit and returns a releaser for <c>using</c>. Equivalent to asyncio's <c>async with semaphore:</c>.</summary>
-    public async ValueTask<IDisposable> LockAsync(CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// Allocates the releaser only (it returns the permit once, however often it is disposed), also when it waits: the
+    /// waiter carries it and is handed it with the permit.
+    /// </remarks>
+    /// <exception cref="OperationCanceledException">The token, or the loop task's cancellation, ended the wait; no permit was taken.</exception>
+    public ValueTask<IDisposable> LockAsync(CancellationToken cancellationToken = default)
     {
-        await AcquireAsync(cancellationToken);
-        return new Releaser(this);
+        var releaser = new Releaser(this);
+        return TryTakeFree()
+            ? new ValueTask<IDisposable>(releaser)
+            : _waiters.WaitCarrying(_binding.Require(_name), releaser, cancellationToken);
     }
 
     /// <summary>Returns a permit, handing it to the first waiter if any. Equivalent to asyncio's <c>semaphore.release()</c>.</summary>
@@ -83,10 +82,28 @@ public class LoopSemaphore
     /// <summary>Gives a permit to the first waiter, or back to the count if nobody waits.</summary>
     private void HandOver()
     {
-        if (!_waiters.WakeFirst(default))
+        if (_waiters.Dequeue() is { } first)
+        {
+            // An AcquireAsync waiter carries nothing and gets nothing.
+            first.Wake(first.Payload);
+        }
+        else
         {
             _value++;
         }
+    }
+
+    /// <summary>Takes a permit if one is free and nobody waits for it (a waiter would be served first).</summary>
+    private bool TryTakeFree()
+    {
+        if (_value == 0 || !_waiters.IsEmpty)
+        {
+            return false;
+        }
+
+        _binding.Check(_name);
+        _value--;
+        return true;
     }
 
     private sealed class Releaser(LoopSemaphore semaphore) : IDisposable

@@ -58,35 +58,19 @@ internal sealed class WaiterQueue<T>
     public Waiter<T>? First => Count == 0 ? null : _head;
 
     /// <summary>Suspends the caller at the end of the queue.</summary>
-    public ValueTask<T> Wait(LoopTaskScheduler loop, CancellationToken token)
-    {
-        Waiter<T> waiter = Rent(loop);
-        ValueTask<T> awaitable = waiter.AsValueTask();
-        waiter.Begin(token);
-        return awaitable;
-    }
+    public ValueTask<T> Wait(LoopTaskScheduler loop, CancellationToken token) => Enqueue(loop, default!, token).AsValueTask();
 
     /// <summary>Suspends the caller at the end of the queue; the awaitable has no result.</summary>
-    public ValueTask WaitVoid(LoopTaskScheduler loop, CancellationToken token)
-    {
-        Waiter<T> waiter = Rent(loop);
-        ValueTask awaitable = waiter.AsValueTaskVoid();
-        waiter.Begin(token);
-        return awaitable;
-    }
+    public ValueTask WaitVoid(LoopTaskScheduler loop, CancellationToken token) => Enqueue(loop, default!, token).AsValueTaskVoid();
 
     /// <summary>
-    /// Suspends the caller at the end of the queue, carrying <paramref name="payload"/> (a blocked put's item) in the
-    /// waiter, typed, so that a value type is not boxed; the awaitable has no result.
+    /// Suspends the caller at the end of the queue, carrying <paramref name="payload"/> in the waiter, typed (a value
+    /// type is not boxed): what the waker is to hand back (a semaphore's releaser).
     /// </summary>
-    public ValueTask WaitVoidCarrying(LoopTaskScheduler loop, T payload, CancellationToken token)
-    {
-        Waiter<T> waiter = Rent(loop);
-        ValueTask awaitable = waiter.AsValueTaskVoid();
-        waiter.Payload = payload;
-        waiter.Begin(token);
-        return awaitable;
-    }
+    public ValueTask<T> WaitCarrying(LoopTaskScheduler loop, T payload, CancellationToken token) => Enqueue(loop, payload, token).AsValueTask();
+
+    /// <summary>As <see cref="WaitCarrying"/>, for a payload the owner takes itself (a blocked put's item); the awaitable has no result.</summary>
+    public ValueTask WaitVoidCarrying(LoopTaskScheduler loop, T payload, CancellationToken token) => Enqueue(loop, payload, token).AsValueTaskVoid();
 
     /// <summary>Takes the first waiter out of the queue, or null.</summary>
     public Waiter<T>? Dequeue()
@@ -188,6 +172,15 @@ internal sealed class WaiterQueue<T>
         {
             _pool[_pooled++] = waiter;
         }
+    }
+
+    /// <summary>A waiter of this use (its awaitable's version is fixed until the result is read), queued and watching <paramref name="token"/>.</summary>
+    private Waiter<T> Enqueue(LoopTaskScheduler loop, T payload, CancellationToken token)
+    {
+        Waiter<T> waiter = Rent(loop);
+        waiter.Payload = payload;
+        waiter.Begin(token);
+        return waiter;
     }
 
     private Waiter<T> Rent(LoopTaskScheduler loop)

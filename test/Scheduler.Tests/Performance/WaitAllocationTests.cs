@@ -16,6 +16,9 @@ public class WaitAllocationTests
     private const int RoundTrips = 10_000;
     private const int Total = WarmUp + RoundTrips;
 
+    /// <summary>An object with one reference field: its header (two words) and the field.</summary>
+    private static readonly long s_releaserBytes = 3 * IntPtr.Size;
+
     [Fact]
     public void LoopEvent_PingPong_AllocatesNothingPerRoundTrip() => ZeroPerRoundTrip(meter =>
     {
@@ -143,28 +146,17 @@ public class WaitAllocationTests
     });
 
     [Fact]
-    public void LoopLock_Contended_LockAsyncAllocatesNothing() => ZeroPerRoundTrip(meter =>
+    public void LoopLock_Contended_LockAsyncAllocatesNothing() =>
+        ZeroPerRoundTrip(TurnsUnderLockAsync(static () => new LoopLock(), static gate => gate.LockAsync()));
+
+    [Fact]
+    public void LoopSemaphore_Contended_LockAsyncAllocatesOnlyItsReleaser() => Guard.Run(() =>
     {
-        var gate = new LoopLock();
-        var inside = new Inside();
-
-        async Task TakeTurnsAsync(bool measures)
-        {
-            for (int i = 0; i < Total; i++)
-            {
-                meter.Round(i, measures);
-                using (await gate.LockAsync())
-                {
-                    inside.Enter();
-                    await Task.Yield();
-                    inside.Leave();
-                }
-            }
-
-            meter.End(measures);
-        }
-
-        return Task.WhenAll(TakeTurnsAsync(measures: true), TakeTurnsAsync(measures: false));
+        // The releaser is an object (disposing it twice returns one permit); the wait itself allocates nothing. Two
+        // LockAsync calls per round trip, one per task.
+        long bound = 2 * s_releaserBytes * RoundTrips;
+        FewestBytes(TurnsUnderLockAsync(static () => new LoopSemaphore(1), static gate => gate.LockAsync()), enough: bound)
+            .ShouldBeLessThanOrEqualTo(bound);
     });
 
     [Fact]
@@ -227,6 +219,32 @@ public class WaitAllocationTests
         return RunAsync();
     });
 
+    /// <summary>Two tasks take turns in <c>using (await gate.LockAsync())</c>, holding it across a yield.</summary>
+    private static Func<Meter, Task> TurnsUnderLockAsync<TGate, TReleaser>(Func<TGate> create, Func<TGate, ValueTask<TReleaser>> lockAsync)
+        where TReleaser : IDisposable => meter =>
+    {
+        TGate gate = create();
+        var inside = new Inside();
+
+        async Task TakeTurnsAsync(bool measures)
+        {
+            for (int i = 0; i < Total; i++)
+            {
+                meter.Round(i, measures);
+                using (await lockAsync(gate))
+                {
+                    inside.Enter();
+                    await Task.Yield();
+                    inside.Leave();
+                }
+            }
+
+            meter.End(measures);
+        }
+
+        return Task.WhenAll(TakeTurnsAsync(measures: true), TakeTurnsAsync(measures: false));
+    };
+
     private static (Func<ValueTask> Acquire, Action Release) NewGate(string kind)
     {
         switch (kind)
@@ -266,13 +284,24 @@ public class WaitAllocationTests
     /// Runs the scenario on a fresh loop; the bytes the loop thread allocated over the last <see cref="RoundTrips"/>
     /// round trips (both tasks, the loop, the primitive) must be 0 in one of three tries.
     /// </summary>
-    private static void ZeroPerRoundTrip(Func<Meter, Task> scenario) => Guard.Run(() => Allocations.ZeroInOneOf(3, () =>
+    private static void ZeroPerRoundTrip(Func<Meter, Task> scenario) =>
+        Guard.Run(() => FewestBytes(scenario, enough: 0).ShouldBe(0, "the path allocated in each of 3 tries"));
+
+    /// <summary>The fewest bytes the scenario allocated over its measured round trips in up to three runs (a run that
+    /// measures <paramref name="enough"/> or less ends the tries: the runtime's one-off work may land in any one).</summary>
+    private static long FewestBytes(Func<Meter, Task> scenario, long enough)
     {
-        var meter = new Meter();
-        AsyncIO.Run(() => scenario(meter));
-        meter.Measured.ShouldBeTrue("the measuring task must have run every round trip");
-        return meter.Bytes;
-    }));
+        long fewest = long.MaxValue;
+        for (int attempt = 0; attempt < 3 && fewest > enough; attempt++)
+        {
+            var meter = new Meter();
+            AsyncIO.Run(() => scenario(meter));
+            meter.Measured.ShouldBeTrue("the measuring task must have run every round trip");
+            fewest = Math.Min(fewest, meter.Bytes);
+        }
+
+        return fewest;
+    }
 
     /// <summary>Reads the thread's allocation counter when the measuring task starts round trip <see cref="WarmUp"/> and when it ends.</summary>
     private sealed class Meter

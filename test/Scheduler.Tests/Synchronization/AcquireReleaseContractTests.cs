@@ -8,9 +8,9 @@ using Xunit;
 namespace Scheduler.Tests;
 
 /// <summary>
-/// The contract of the acquire/release family (a lock, also through LockAsync, a one-permit semaphore, a condition's
-/// lock), inherited per type as Channels' <c>ChannelTestBase</c>: FIFO wake-ups, scheduled never inline, a cancelled
-/// waiter takes nothing, misuse from another thread throws, an uncontended acquire completes synchronously.
+/// The contract of the acquire/release family (a lock and a one-permit semaphore, also through LockAsync, a
+/// condition's lock), inherited per type as Channels' <c>ChannelTestBase</c>: FIFO wake-ups, scheduled never inline,
+/// a cancelled waiter takes nothing, misuse from another thread throws, an uncontended acquire completes synchronously.
 /// </summary>
 public abstract class AcquireReleaseContractTests
 {
@@ -523,6 +523,23 @@ public sealed class LoopSemaphoreContractTests : AcquireReleaseContractTests
     {
         var sut = new LoopSemaphore(1);
         return new Acquirable(sut.AcquireAsync, sut.Release, () => sut.Locked);
+    }
+}
+
+/// <summary>The same contract through <see cref="LoopSemaphore.LockAsync"/>, whose waiter carries its releaser and is handed it.</summary>
+public sealed class LoopSemaphoreLockAsyncContractTests : AcquireReleaseContractTests
+{
+    private protected override Acquirable Create()
+    {
+        var sut = new LoopSemaphore(1);
+        return new Acquirable(
+            async cancellationToken =>
+            {
+                IDisposable releaser = await sut.LockAsync(cancellationToken);
+                releaser.ShouldNotBeNull("a releaser handed over with the permit must return it");
+            },
+            sut.Release,
+            () => sut.Locked);
     }
 }
 
