@@ -5,7 +5,8 @@ using System.Threading.Tasks;
 namespace Scheduler;
 
 /// <summary>
-/// One <see cref="LoopCondition.WaitAsync"/>: waits for the notification, then takes the lock back, and only then
+/// One <see cref="LoopCondition.WaitAsync"/> or <see cref="LoopCondition.WaitForAsync"/>: waits for the notification,
+/// then takes the lock back (and, for a predicate, checks it and waits again while it is false), and only then
 /// completes what the caller awaits. Pooled by the loop, so a condition wait allocates nothing in steady state (an
 /// async method here cost its state machine box, 176 B, per wait).
 /// </summary>
@@ -16,9 +17,10 @@ namespace Scheduler;
 /// awaited async method.</para>
 /// <para>Both inner waits are made in the waiting task's context (the second from the first's wake-up, which resumes
 /// there), so a task cancellation ends whichever is in progress: during the notification wait it is kept and thrown
-/// once the lock is back; during the re-acquire it is kept and the lock asked for again. Loop thread only.</para>
+/// once the lock is back; during the re-acquire it is kept and the lock asked for again. The predicate runs in that
+/// context too, with the lock held. Loop thread only.</para>
 /// </remarks>
-internal sealed class ConditionWait : LoopPromise<VoidResult>, IPoolable
+internal sealed class ConditionWait : LoopPromise<bool>, IPoolable
 {
     private readonly Action _step;
     private LoopCondition? _condition;
@@ -27,6 +29,10 @@ internal sealed class ConditionWait : LoopPromise<VoidResult>, IPoolable
     private ValueTask _inner;
     private bool _reacquiring;
     private OperationCanceledException? _cancelled;
+
+    /// <summary>WaitForAsync's predicate and token (the token ends each wait it starts again); null for WaitAsync.</summary>
+    private Func<bool>? _predicate;
+    private CancellationToken _token;
 
     public ConditionWait(LoopTaskScheduler loop)
         : base(loop)
@@ -42,13 +48,21 @@ internal sealed class ConditionWait : LoopPromise<VoidResult>, IPoolable
 
     public override string Operation => "LoopCondition.WaitAsync";
 
-    /// <summary>Starts the use: <paramref name="notified"/> is the condition waiter, already queued, the lock already released.</summary>
+    /// <summary>Starts a <c>WaitAsync</c>: <paramref name="notified"/> is the condition waiter, already queued, the lock already released.</summary>
     public ValueTask Begin(LoopCondition condition, ValueTask notified)
     {
-        _condition = condition;
-        _reacquiring = false;
         ValueTask awaitable = AsValueTaskVoid();
-        Continue(notified);
+        Start(condition, notified);
+        return awaitable;
+    }
+
+    /// <summary>Starts a <c>WaitForAsync</c> whose predicate was false, as <see cref="Begin"/>.</summary>
+    public ValueTask<bool> BeginFor(LoopCondition condition, ValueTask notified, Func<bool> predicate, CancellationToken token)
+    {
+        ValueTask<bool> awaitable = AsValueTask();
+        _predicate = predicate;
+        _token = token;
+        Start(condition, notified);
         return awaitable;
     }
 
@@ -60,7 +74,16 @@ internal sealed class ConditionWait : LoopPromise<VoidResult>, IPoolable
     protected override void Recycle()
     {
         _condition = null;
+        _predicate = null;
+        _token = default;
         Loop.ReturnConditionWait(this);
+    }
+
+    private void Start(LoopCondition condition, ValueTask notified)
+    {
+        _condition = condition;
+        _reacquiring = false;
+        Continue(notified);
     }
 
     private void Continue(ValueTask inner)
@@ -79,7 +102,7 @@ internal sealed class ConditionWait : LoopPromise<VoidResult>, IPoolable
             inner.GetAwaiter().GetResult();
             if (_reacquiring)
             {
-                Finish(null);
+                Reacquired();
                 return;
             }
         }
@@ -104,7 +127,37 @@ internal sealed class ConditionWait : LoopPromise<VoidResult>, IPoolable
         }
 
         // Taken at once: an acquire that does not wait cannot fail.
-        Finish(null);
+        Reacquired();
+    }
+
+    /// <summary>The lock is back: done, unless the predicate is still false (and nothing cancelled the wait).</summary>
+    private void Reacquired()
+    {
+        if (_predicate is null || _cancelled is not null)
+        {
+            Finish(null);
+            return;
+        }
+
+        bool result;
+        try
+        {
+            result = _predicate();
+        }
+        catch (Exception exception)
+        {
+            Finish(exception);
+            return;
+        }
+
+        if (result)
+        {
+            Finish(null);
+            return;
+        }
+
+        _reacquiring = false;
+        Continue(_condition!.WaitAndRelease(Loop, _token));
     }
 
     private void Finish(Exception? error)
@@ -112,7 +165,7 @@ internal sealed class ConditionWait : LoopPromise<VoidResult>, IPoolable
         Exception? outcome = error ?? _cancelled;
         _cancelled = null;
 
-        // Inline: this is the loop turn the inner wait's wake-up was scheduled for.
-        Complete(default, outcome, inline: true);
+        // Inline: this is the loop turn the inner wait's wake-up was scheduled for. A predicate's wait ends only true.
+        Complete(true, outcome, inline: true);
     }
 }

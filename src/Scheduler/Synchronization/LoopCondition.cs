@@ -60,33 +60,38 @@ public sealed class LoopCondition
     {
         RequireLocked(nameof(WaitAsync));
         LoopTaskScheduler loop = _binding.Require(nameof(LoopCondition));
-
-        // Queued before the lock is released, so a notify from whoever takes the lock next reaches this waiter.
-        ValueTask notified = _waiters.WaitVoid(loop, cancellationToken);
-        Lock.Release();
-        return loop.RentConditionWait().Begin(this, notified);
+        return loop.RentConditionWait().Begin(this, WaitAndRelease(loop, cancellationToken));
     }
 
     /// <summary>
     /// Waits until <paramref name="predicate"/> is true, checking it first and after each notification, with the lock
     /// held. Returns the predicate's last value. <para>Equivalent to asyncio's <c>await condition.wait_for(predicate)</c>.</para>
     /// </summary>
+    /// <remarks>Allocates nothing in steady state, however many notifications it takes: one pooled awaitable.</remarks>
     /// <exception cref="InvalidOperationException">The lock is not held.</exception>
-    public async ValueTask<bool> WaitForAsync(Func<bool> predicate, CancellationToken cancellationToken = default)
+    public ValueTask<bool> WaitForAsync(Func<bool> predicate, CancellationToken cancellationToken = default)
     {
         if (predicate is null)
         {
             throw new ArgumentNullException(nameof(predicate));
         }
 
-        bool result = predicate();
-        while (!result)
+        try
         {
-            await WaitAsync(cancellationToken);
-            result = predicate();
+            if (predicate())
+            {
+                return new ValueTask<bool>(true);
+            }
+        }
+        catch (Exception exception)
+        {
+            // The predicate's failure is the wait's outcome, as from asyncio's coroutine: it surfaces where it is awaited.
+            return new ValueTask<bool>(Task.FromException<bool>(exception));
         }
 
-        return result;
+        RequireLocked(nameof(WaitForAsync));
+        LoopTaskScheduler loop = _binding.Require(nameof(LoopCondition));
+        return loop.RentConditionWait().BeginFor(this, WaitAndRelease(loop, cancellationToken), predicate, cancellationToken);
     }
 
     /// <summary>Wakes up to <paramref name="count"/> waiters, FIFO. Equivalent to asyncio's <c>condition.notify(n)</c>.</summary>
@@ -102,6 +107,14 @@ public sealed class LoopCondition
     /// <summary>Wakes every waiter. Equivalent to asyncio's <c>condition.notify_all()</c>.</summary>
     /// <exception cref="InvalidOperationException">The lock is not held.</exception>
     public void NotifyAll() => Notify(int.MaxValue);
+
+    /// <summary>Queues a waiter, then releases the lock: queued first, so a notify from whoever takes the lock next reaches it.</summary>
+    internal ValueTask WaitAndRelease(LoopTaskScheduler loop, CancellationToken cancellationToken)
+    {
+        ValueTask notified = _waiters.WaitVoid(loop, cancellationToken);
+        Lock.Release();
+        return notified;
+    }
 
     private void RequireLocked(string member)
     {

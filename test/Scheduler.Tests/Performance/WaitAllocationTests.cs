@@ -191,6 +191,32 @@ public class WaitAllocationTests
     });
 
     [Fact]
+    public void LoopCondition_TakingTurnsWithWaitForAsync_AllocatesNothingPerWait() => ZeroPerRoundTrip(meter =>
+    {
+        var condition = new LoopCondition();
+        int turn = 0;
+
+        async Task TakeTurnsAsync(int me)
+        {
+            bool measures = me == 0;
+            Func<bool> myTurn = () => turn == me;
+            for (int i = 0; i < Total; i++)
+            {
+                meter.Round(i, measures);
+                await condition.AcquireAsync();
+                await condition.WaitForAsync(myTurn);
+                turn = 1 - me;
+                condition.Notify();
+                condition.Release();
+            }
+
+            meter.End(measures);
+        }
+
+        return Task.WhenAll(TakeTurnsAsync(0), TakeTurnsAsync(1));
+    });
+
+    [Fact]
     public void LoopBarrier_TwoParties_AllocatesNothingPerPhase() => ZeroPerRoundTrip(meter =>
     {
         var barrier = new LoopBarrier(2);

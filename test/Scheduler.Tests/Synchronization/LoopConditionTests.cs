@@ -106,12 +106,7 @@ public class LoopConditionTests
         wokenInsideNotify.ShouldBe(0);
         order.ShouldBe([0, 1]);
 
-        test.OnLoop(() =>
-        {
-            sut.AcquireAsync().ShouldCompleteSynchronously();
-            sut.Notify();
-            sut.Release();
-        });
+        NotifyOne(test, sut);
 
         order.ShouldBe([0, 1, 2]);
         sut.Locked.ShouldBeFalse();
@@ -266,6 +261,66 @@ public class LoopConditionTests
     });
 
     [Fact]
+    public void WaitForAsync_PredicateThrowsAtOnce_FailsTheAwaitableInsteadOfTheCall() => Guard.Run(() =>
+    {
+        using var test = new TestLoop();
+        var sut = new LoopCondition();
+        ValueTask<bool> pending = default;
+
+        test.OnLoop(() =>
+        {
+            sut.AcquireAsync().ShouldCompleteSynchronously();
+            pending = sut.WaitForAsync(() => throw new InvalidOperationException("predicate"));
+        });
+
+        pending.IsFaulted.ShouldBeTrue();
+        Should.Throw<InvalidOperationException>(() => pending.AsTask()).Message.ShouldBe("predicate");
+        sut.Locked.ShouldBeTrue("the predicate ran under the lock, which the caller still holds");
+    });
+
+    [Fact]
+    public void WaitForAsync_PredicateThrowsAfterANotification_FailsWithTheLockHeld() => Guard.Run(() =>
+    {
+        using var test = new TestLoop();
+        var sut = new LoopCondition();
+        int checks = 0;
+        var failure = new WaitFailure();
+        Task waiter = StartWaiter(test, sut, async () => await sut.WaitForAsync(() => ++checks == 2 ? throw new InvalidOperationException("predicate") : false), failure);
+        test.RunUntilIdle();
+
+        NotifyOne(test, sut);
+
+        checks.ShouldBe(2);
+        waiter.IsFaulted.ShouldBeTrue();
+        failure.LockHeld.ShouldBeTrue();
+        sut.Locked.ShouldBeFalse();
+    });
+
+    [Fact]
+    public void WaitForAsync_TokenCancelledDuringALaterWait_ThrowsWithTheLockHeld() => Guard.Run(() =>
+    {
+        using var test = new TestLoop();
+        var sut = new LoopCondition();
+        using var cancellation = new CancellationTokenSource();
+        int checks = 0;
+        var failure = new WaitFailure();
+        Task waiter = StartWaiter(test, sut, async () => await sut.WaitForAsync(() => ++checks > 10, cancellation.Token), failure);
+        test.RunUntilIdle();
+
+        // A spurious notify: the predicate is checked again, false, and the waiter waits again with the same token.
+        NotifyOne(test, sut);
+        checks.ShouldBe(2);
+        waiter.IsCompleted.ShouldBeFalse();
+
+        test.OnLoop(cancellation.Cancel);
+
+        checks.ShouldBe(2, "a cancelled wait does not check the predicate again");
+        waiter.IsCanceled.ShouldBeTrue();
+        failure.LockHeld.ShouldBeTrue();
+        sut.Locked.ShouldBeFalse();
+    });
+
+    [Fact]
     public void WaitForAsync_PredicateTrueAtOnce_ReturnsWithoutWaiting() => Guard.Run(() =>
     {
         using var test = new TestLoop();
@@ -381,34 +436,19 @@ public class LoopConditionTests
     {
         using var test = new TestLoop();
         var sut = new LoopCondition();
-        bool caught = false;
-        bool lockedInCatch = false;
-        Task waiter = test.Loop.CreateTask(async () =>
-        {
-            await sut.AcquireAsync();
-            try
-            {
-                await sut.WaitAsync();
-            }
-            catch (OperationCanceledException)
-            {
-                caught = true;
-                lockedInCatch = sut.Locked;
-                sut.Release();
-                throw;
-            }
-        });
+        var failure = new WaitFailure();
+        Task waiter = StartWaiter(test, sut, async () => await sut.WaitAsync(), failure);
         test.RunUntilIdle();
         test.OnLoop(() => sut.AcquireAsync().ShouldCompleteSynchronously());
 
         test.OnLoop(() => waiter.Cancel());
 
-        caught.ShouldBeFalse("the cancelled waiter must wait for the lock before it throws");
+        failure.Thrown.ShouldBeFalse("the cancelled waiter must wait for the lock before it throws");
 
         test.OnLoop(sut.Release);
 
-        caught.ShouldBeTrue();
-        lockedInCatch.ShouldBeTrue();
+        failure.Thrown.ShouldBeTrue();
+        failure.LockHeld.ShouldBeTrue();
         waiter.IsCanceled.ShouldBeTrue();
         sut.Locked.ShouldBeFalse();
     });
@@ -476,12 +516,7 @@ public class LoopConditionTests
         test.OnLoop(cts.Cancel);
         events.ShouldBe(["first cancelled"]);
 
-        test.OnLoop(() =>
-        {
-            sut.AcquireAsync().ShouldCompleteSynchronously();
-            sut.Notify();
-            sut.Release();
-        });
+        NotifyOne(test, sut);
 
         events.ShouldBe(["first cancelled", "second notified"]);
         sut.Locked.ShouldBeFalse();
@@ -492,21 +527,8 @@ public class LoopConditionTests
     {
         using var test = new TestLoop();
         var sut = new LoopCondition();
-        bool lockedInCatch = false;
-        Task waiter = test.Loop.CreateTask(async () =>
-        {
-            await sut.AcquireAsync();
-            try
-            {
-                await sut.WaitAsync();
-            }
-            catch (OperationCanceledException)
-            {
-                lockedInCatch = sut.Locked;
-                sut.Release();
-                throw;
-            }
-        });
+        var failure = new WaitFailure();
+        Task waiter = StartWaiter(test, sut, async () => await sut.WaitAsync(), failure);
         test.RunUntilIdle();
         test.OnLoop(() => sut.AcquireAsync().ShouldCompleteSynchronously());
 
@@ -517,7 +539,7 @@ public class LoopConditionTests
         test.OnLoop(sut.Release);
 
         waiter.IsCanceled.ShouldBeTrue();
-        lockedInCatch.ShouldBeTrue();
+        failure.LockHeld.ShouldBeTrue();
         sut.Locked.ShouldBeFalse();
     });
 
@@ -526,23 +548,17 @@ public class LoopConditionTests
     {
         using var test = new TestLoop();
         var sut = new LoopCondition();
-        bool lockedInCatch = false;
+        var failure = new WaitFailure();
         bool returned = false;
-        Task waiter = test.Loop.CreateTask(async () =>
-        {
-            await sut.AcquireAsync();
-            try
+        Task waiter = StartWaiter(
+            test,
+            sut,
+            async () =>
             {
                 await sut.WaitAsync();
                 returned = true;
-            }
-            catch (OperationCanceledException)
-            {
-                lockedInCatch = sut.Locked;
-                sut.Release();
-                throw;
-            }
-        });
+            },
+            failure);
         test.RunUntilIdle();
 
         // Notified while the notifier keeps the lock: the waiter is now waiting to take the lock back.
@@ -558,7 +574,7 @@ public class LoopConditionTests
 
         waiter.IsCanceled.ShouldBeTrue();
         returned.ShouldBeFalse();
-        lockedInCatch.ShouldBeTrue();
+        failure.LockHeld.ShouldBeTrue();
         sut.Locked.ShouldBeFalse();
     });
 
@@ -637,4 +653,41 @@ public class LoopConditionTests
         test.OnLoop(sut.Release);
         resumed.ShouldBeFalse("the refused Notify must not have woken the waiter");
     });
+
+    /// <summary>On the loop, as a notifier task: takes the free lock, notifies one waiter, releases the lock.</summary>
+    private static void NotifyOne(TestLoop test, LoopCondition sut) => test.OnLoop(() =>
+    {
+        sut.AcquireAsync().ShouldCompleteSynchronously();
+        sut.Notify();
+        sut.Release();
+    });
+
+    /// <summary>
+    /// Starts a task that takes the lock and awaits <paramref name="wait"/>; if the wait throws, the task notes in
+    /// <paramref name="failure"/> whether it held the lock then, releases it and rethrows, so it ends as the wait did.
+    /// </summary>
+    private static Task StartWaiter(TestLoop test, LoopCondition sut, Func<Task> wait, WaitFailure failure) =>
+        test.Loop.CreateTask(async () =>
+        {
+            await sut.AcquireAsync();
+            try
+            {
+                await wait();
+            }
+            catch (Exception)
+            {
+                failure.Thrown = true;
+                failure.LockHeld = sut.Locked;
+                sut.Release();
+                throw;
+            }
+        });
+
+    /// <summary>What a waiter of <see cref="StartWaiter"/> saw when its wait threw.</summary>
+    private sealed class WaitFailure
+    {
+        public bool Thrown { get; set; }
+
+        public bool LockHeld { get; set; }
+    }
 }
