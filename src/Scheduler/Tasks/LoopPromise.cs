@@ -24,6 +24,25 @@ internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, 
         promise.OnTokenCancelled(version);
     };
 
+    /// <summary>
+    /// The token's callback, on whichever thread cancels it: hops to the loop with the use it cancels. The version read
+    /// here is the registered use's: completing a use disposes its registration, which waits for a callback in progress,
+    /// so the use cannot end (and the version move on) under it. Registered with the promise alone as state, so that a
+    /// wait with a token allocates nothing unless the token fires.
+    /// </summary>
+    private static readonly Action<object?> s_tokenFired = static state =>
+    {
+        var promise = (LoopPromise<T>)state!;
+        try
+        {
+            promise.Loop.CallSoonThreadSafe(s_tokenCancelled, (promise, promise._version));
+        }
+        catch (InvalidOperationException)
+        {
+            // The loop is closed: nothing will resume this wait any more.
+        }
+    };
+
     private short _version;
     private bool _completed;
     private T _result = default!;
@@ -98,20 +117,7 @@ internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, 
             // Only a token that can fire is kept (the field is default otherwise): no store on the common path.
             _token = token;
             // Any thread may cancel the token: hop to the loop, and let the version tell whether this use is over by then.
-            _registration = token.Register(
-                static state =>
-                {
-                    var (promise, _) = ((LoopPromise<T>, short))state!;
-                    try
-                    {
-                        promise.Loop.CallSoonThreadSafe(s_tokenCancelled, state);
-                    }
-                    catch (InvalidOperationException)
-                    {
-                        // The loop is closed: nothing will resume this wait any more.
-                    }
-                },
-                (this, _version));
+            _registration = token.Register(s_tokenFired, this);
         }
 
         // A wait starts on its loop's thread (the primitives and sleeps check it).

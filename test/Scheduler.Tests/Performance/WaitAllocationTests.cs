@@ -1,4 +1,5 @@
 using System;
+using System.Threading;
 using System.Threading.Tasks;
 using Shouldly;
 using Xunit;
@@ -19,9 +20,14 @@ public class WaitAllocationTests
     /// <summary>An object with one reference field: its header (two words) and the field.</summary>
     private static readonly long s_releaserBytes = 3 * IntPtr.Size;
 
-    [Fact]
-    public void LoopEvent_PingPong_AllocatesNothingPerRoundTrip() => ZeroPerRoundTrip(meter =>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void LoopEvent_PingPong_AllocatesNothingPerRoundTrip(bool withToken) => ZeroPerRoundTrip(meter =>
     {
+        // A token that can fire is registered for every wait: its registration must not allocate either.
+        var cancellation = new CancellationTokenSource();
+        CancellationToken cancellationToken = withToken ? cancellation.Token : default;
         var toPong = new LoopEvent();
         var toPing = new LoopEvent();
         int token = 0;
@@ -33,7 +39,7 @@ public class WaitAllocationTests
                 meter.Round(i);
                 token = i;
                 toPong.Set();
-                await toPing.WaitAsync();
+                await toPing.WaitAsync(cancellationToken);
                 toPing.Clear();
                 Expect(token, i + 1);
             }
@@ -45,14 +51,22 @@ public class WaitAllocationTests
         {
             for (int i = 0; i < Total; i++)
             {
-                await toPong.WaitAsync();
+                await toPong.WaitAsync(cancellationToken);
                 toPong.Clear();
                 token++;
                 toPing.Set();
             }
         }
 
-        return Task.WhenAll(PingAsync(), PongAsync());
+        async Task RunAsync()
+        {
+            using (cancellation)
+            {
+                await Task.WhenAll(PingAsync(), PongAsync());
+            }
+        }
+
+        return RunAsync();
     });
 
     public static TheoryData<string> QueueKinds() => new() { "fifo", "lifo", "priority" };
