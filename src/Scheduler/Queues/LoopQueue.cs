@@ -234,31 +234,8 @@ public class LoopQueue<T> : IAsyncEnumerable<T>
     }
 
     /// <summary>Gets items, in the queue's order, until it is shut down and empty. Each item is taken as by <see cref="GetAsync"/>.</summary>
-    public async IAsyncEnumerator<T> GetAsyncEnumerator(CancellationToken cancellationToken = default)
-    {
-        while (true)
-        {
-            (bool taken, T item) = await TryGetUntilShutDownAsync(cancellationToken);
-            if (!taken)
-            {
-                yield break;
-            }
-
-            yield return item;
-        }
-    }
-
-    private async ValueTask<(bool Taken, T Item)> TryGetUntilShutDownAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            return (true, await GetAsync(cancellationToken));
-        }
-        catch (QueueShutDownException)
-        {
-            return (false, default!);
-        }
-    }
+    /// <remarks>The enumerator is made once per enumeration; a step, waiting or not, allocates nothing.</remarks>
+    public IAsyncEnumerator<T> GetAsyncEnumerator(CancellationToken cancellationToken = default) => new QueueEnumerator<T>(this, cancellationToken);
 
     private void Add(T item)
     {

@@ -60,6 +60,27 @@ public class DumpTasksTests
     });
 
     [Fact]
+    public void DumpTasks_TaskInAwaitForeachOverAQueue_NamesTheGet() => Guard.Run(() =>
+    {
+        using var test = new TestLoop();
+        var queue = new LoopQueue<int>();
+        test.Loop.CreateTask(
+            async () =>
+            {
+                await foreach (int item in queue)
+                {
+                }
+            },
+            "consumer");
+        test.RunUntilIdle();
+
+        var text = new StringWriter();
+        test.Loop.DumpTasks(text);
+
+        AssertInOrder(text.ToString(), "Task consumer: pending", "awaits LoopQueue.GetAsync (await foreach)");
+    });
+
+    [Fact]
     public void DumpTasks_TaskWaitingOnACondition_NamesTheNotificationThenTheLockItTakesBack() => Guard.Run(() =>
     {
         using var test = new TestLoop();

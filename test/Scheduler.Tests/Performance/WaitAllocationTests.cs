@@ -160,6 +160,39 @@ public class WaitAllocationTests
     });
 
     [Fact]
+    public void AwaitForeach_OverABoundedQueue_AllocatesNothingPerItem() => ZeroPerRoundTrip(meter =>
+    {
+        // The consumer waits for every item (the producer yields between puts); the enumerator is made once, before.
+        var queue = new LoopQueue<int>(maxSize: 1);
+
+        async Task ProduceAsync()
+        {
+            for (int i = 0; i < Total; i++)
+            {
+                meter.Round(i);
+                await queue.PutAsync(i);
+                await Task.Yield();
+            }
+
+            meter.End();
+            queue.Shutdown();
+        }
+
+        async Task ConsumeAsync()
+        {
+            int expected = 0;
+            await foreach (int item in queue)
+            {
+                Expect(item, expected++);
+            }
+
+            Expect(expected, Total);
+        }
+
+        return Task.WhenAll(ProduceAsync(), ConsumeAsync());
+    });
+
+    [Fact]
     public void LoopLock_Contended_LockAsyncAllocatesNothing() =>
         ZeroPerRoundTrip(TurnsUnderLockAsync(static () => new LoopLock(), static gate => gate.LockAsync()));
 

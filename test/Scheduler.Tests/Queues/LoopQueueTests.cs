@@ -91,6 +91,32 @@ public class LoopQueueTests
     });
 
     [Fact]
+    public void AwaitForeach_ItemPutWhileWaiting_BodyRunsInTheTurnOfTheWakeUp() => Guard.Run(() =>
+    {
+        // As after await queue.GetAsync(): the consumer's body runs in the turn its get was woken for, ahead of a
+        // callback scheduled after the put (an async iterator's step cost a turn more).
+        using var test = new TestLoop();
+        var sut = new LoopQueue<int>();
+        var events = new List<string>();
+        test.Loop.CreateTask(async () =>
+        {
+            await foreach (int item in sut)
+            {
+                events.Add($"item {item}");
+            }
+        });
+        test.RunUntilIdle();
+
+        test.OnLoop(() =>
+        {
+            sut.TryPut(1).ShouldBeTrue();
+            test.Loop.CallSoon(() => events.Add("callback"));
+        });
+
+        events.ShouldBe(["item 1", "callback"]);
+    });
+
+    [Fact]
     public void AwaitForeach_BreakOut_LeavesTheRestInTheQueue() => Guard.Run(() =>
     {
         using var test = new TestLoop();
