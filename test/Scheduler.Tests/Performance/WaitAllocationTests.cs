@@ -206,40 +206,13 @@ public class WaitAllocationTests
             .ShouldBeLessThanOrEqualTo(bound);
     });
 
-    [Fact]
-    public void LoopCondition_TakingTurns_AllocatesNothingPerWait() => ZeroPerRoundTrip(meter =>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void LoopCondition_TakingTurns_AllocatesNothingPerWait(bool withWaitFor) => ZeroPerRoundTrip(meter =>
     {
         // Each task waits for its turn under the lock: every round trip is two waits, each a notification and the
-        // lock taken back.
-        var condition = new LoopCondition();
-        int turn = 0;
-
-        async Task TakeTurnsAsync(int me)
-        {
-            bool measures = me == 0;
-            for (int i = 0; i < Total; i++)
-            {
-                meter.Round(i, measures);
-                await condition.AcquireAsync();
-                while (turn != me)
-                {
-                    await condition.WaitAsync();
-                }
-
-                turn = 1 - me;
-                condition.Notify();
-                condition.Release();
-            }
-
-            meter.End(measures);
-        }
-
-        return Task.WhenAll(TakeTurnsAsync(0), TakeTurnsAsync(1));
-    });
-
-    [Fact]
-    public void LoopCondition_TakingTurnsWithWaitForAsync_AllocatesNothingPerWait() => ZeroPerRoundTrip(meter =>
-    {
+        // lock taken back; through WaitAsync in a loop, or through WaitForAsync and its predicate.
         var condition = new LoopCondition();
         int turn = 0;
 
@@ -251,7 +224,18 @@ public class WaitAllocationTests
             {
                 meter.Round(i, measures);
                 await condition.AcquireAsync();
-                await condition.WaitForAsync(myTurn);
+                if (withWaitFor)
+                {
+                    await condition.WaitForAsync(myTurn);
+                }
+                else
+                {
+                    while (!myTurn())
+                    {
+                        await condition.WaitAsync();
+                    }
+                }
+
                 turn = 1 - me;
                 condition.Notify();
                 condition.Release();
