@@ -7,7 +7,7 @@ namespace Scheduler;
 /// <summary>
 /// One <see cref="LoopCondition.WaitAsync"/> or <see cref="LoopCondition.WaitForAsync"/>: waits for the notification,
 /// then takes the lock back (and, for a predicate, checks it and waits again while it is false), and only then
-/// completes what the caller awaits. Pooled by the loop, so a condition wait allocates nothing in steady state (an
+/// completes what the caller awaits. Pooled by its condition, so a condition wait allocates nothing in steady state (an
 /// async method here cost its state machine box, 176 B, per wait).
 /// </summary>
 /// <remarks>
@@ -73,10 +73,11 @@ internal sealed class ConditionWait : LoopPromise<bool>, IPoolable
 
     protected override void Recycle()
     {
+        LoopCondition condition = _condition!;
         _condition = null;
         _predicate = null;
         _token = default;
-        Loop.ReturnConditionWait(this);
+        condition.ReturnWait(this);
     }
 
     private void Start(LoopCondition condition, ValueTask notified)
