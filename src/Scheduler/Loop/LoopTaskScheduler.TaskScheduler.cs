@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Threading.Tasks;
 
@@ -15,6 +16,12 @@ public sealed partial class LoopTaskScheduler
     /// <exception cref="System.InvalidOperationException">The loop is closed; the TPL faults the task rather than strand it.</exception>
     protected override void QueueTask(Task task)
     {
+        if (IsRunTask(task))
+        {
+            // Only a thread without the stack room to run inline gets here; queued, the run would wait for itself.
+            throw new InvalidOperationException("The event loop cannot start a run this deep in the stack: run it from a shallower frame.");
+        }
+
         var item = new WorkItem(task, null, null);
         if (IsOnLoopThread)
         {
@@ -22,13 +29,13 @@ public sealed partial class LoopTaskScheduler
         }
         else if (!_inbox.Add(in item))
         {
-            throw new System.InvalidOperationException(ClosedMessage);
+            throw new InvalidOperationException(ClosedMessage);
         }
     }
 
     /// <summary>Runs <paramref name="task"/> inline, but only on the loop thread while it runs; elsewhere it waits its turn.</summary>
     protected override bool TryExecuteTaskInline(Task task, bool taskWasPreviouslyQueued) =>
-        IsOnLoopThread && ExecuteTask(task);
+        IsOnLoopThread && (IsRunTask(task) ? TryExecuteTask(task) : ExecuteTask(task));
 
     /// <summary>The tasks waiting in the ready queue and the inbox, for debuggers. Best effort while the loop runs.</summary>
     protected override IEnumerable<Task> GetScheduledTasks()

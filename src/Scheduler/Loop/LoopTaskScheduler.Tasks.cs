@@ -110,10 +110,10 @@ public sealed partial class LoopTaskScheduler
     /// null for a task of another loop, which the wait must not attach to either.
     /// </summary>
     /// <remarks>
-    /// The general lookup costs two thread-static reads (the <c>AsyncLocal</c>, <c>TaskScheduler.Current</c>). Here the
+    /// The general lookup reads the <c>AsyncLocal</c> (a thread-static) and asks whether a queued TPL task runs. Here the
     /// thread's context is read through the loop's own thread object, and the answer is kept for that context object:
-    /// contexts are immutable, and a task's steps keep resuming in the same one. <c>TaskScheduler.Current</c> can only be
-    /// this loop while the loop executes one of its TPL tasks (only it runs them), so outside those it is not asked.
+    /// contexts are immutable, and a task's steps keep resuming in the same one. Whether a queued TPL task runs (whose code
+    /// is no task's own step) is the loop's own <see cref="_executingTask"/>, so outside those nothing more is asked.
     /// </remarks>
     internal LoopTaskState? CurrentTaskOnLoop()
     {
@@ -140,6 +140,12 @@ public sealed partial class LoopTaskScheduler
     }
 
     private LoopTaskState? OfThisLoop(LoopTaskState? task) => task is not null && ReferenceEquals(task.Loop, this) ? task : null;
+
+    /// <summary>
+    /// Whether the calling thread is the loop's and runs one of the TPL tasks queued to it (<c>TaskFactory</c>,
+    /// <c>ContinueWith</c>), rather than a callback or a task's own step. Any thread.
+    /// </summary>
+    internal bool IsExecutingQueuedTask => _executingTask is not null && IsOnLoopThread;
 
     /// <summary>Runs a TPL task of this loop, noting it for <see cref="CurrentTaskOnLoop"/>. Loop thread only.</summary>
     private bool ExecuteTask(Task task)

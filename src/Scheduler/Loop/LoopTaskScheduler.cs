@@ -114,20 +114,25 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
         SynchronizationContext? previous = EnterRun();
         try
         {
-            while (true)
-            {
-                RunOnce();
-                if (_stopping)
-                {
-                    break;
-                }
-            }
+            RunAsTask(s_runForever);
         }
         finally
         {
             ExitRun(previous);
         }
     }
+
+    private static readonly Action<LoopTaskScheduler> s_runForever = static loop =>
+    {
+        while (true)
+        {
+            loop.RunOnce();
+            if (loop._stopping)
+            {
+                break;
+            }
+        }
+    };
 
     /// <summary>
     /// Runs iterations on the calling thread until nothing is ready: no callback queued, nothing posted, no timer due
@@ -140,25 +145,30 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
         SynchronizationContext? previous = EnterRun();
         try
         {
-            while (!_stopping)
-            {
-                int before = _ready.Count;
-                int taken = _inbox.Take();
-                MoveDueTimers();
-
-                if (_ready.Count == 0 && taken == 0)
-                {
-                    break;
-                }
-
-                RunReady(before, taken);
-            }
+            RunAsTask(s_runUntilIdle);
         }
         finally
         {
             ExitRun(previous);
         }
     }
+
+    private static readonly Action<LoopTaskScheduler> s_runUntilIdle = static loop =>
+    {
+        while (!loop._stopping)
+        {
+            int before = loop._ready.Count;
+            int taken = loop._inbox.Take();
+            loop.MoveDueTimers();
+
+            if (loop._ready.Count == 0 && taken == 0)
+            {
+                break;
+            }
+
+            loop.RunReady(before, taken);
+        }
+    };
 
     /// <summary>
     /// Stops the loop: the callbacks already queued when the current iteration began still run, then the

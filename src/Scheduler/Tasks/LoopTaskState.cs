@@ -58,7 +58,7 @@ internal class LoopTaskState
             LoopTaskState? current = s_current.Value;
 
             // Inside a TPL task running on the task's loop (TaskFactory, ContinueWith): not the task's own step.
-            return current is not null && ReferenceEquals(TaskScheduler.Current, current.Loop) ? null : current;
+            return current?.Loop is { } loop && loop.IsExecutingQueuedTask ? null : current;
         }
 
         protected set => s_current.Value = value;

@@ -39,7 +39,7 @@ public class AllocationTests
         BurstOnLoop();
         long before = GC.GetAllocatedBytesForCurrentThread();
         test.RunUntilIdle();
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before - TestLoop.RunCost;
 
         counter.Value.ShouldBe(4 * Burst);
         return allocated;
@@ -64,7 +64,7 @@ public class AllocationTests
         BurstOnLoop();
         long before = GC.GetAllocatedBytesForCurrentThread();
         test.RunUntilIdle();
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before - TestLoop.RunCost;
 
         counter.Value.ShouldBe(2 * Burst);
         return allocated;
@@ -93,13 +93,13 @@ public class AllocationTests
         BurstOnLoop();
         long before = GC.GetAllocatedBytesForCurrentThread();
         test.RunUntilIdle();
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before - TestLoop.RunCost;
 
         // The fake clock's own bookkeeping is not the loop's: only the loop's run is measured.
         test.Clock.Advance(TimeSpan.FromSeconds(1));
         before = GC.GetAllocatedBytesForCurrentThread();
         test.RunUntilIdle();
-        allocated += GC.GetAllocatedBytesForCurrentThread() - before;
+        allocated += GC.GetAllocatedBytesForCurrentThread() - before - TestLoop.RunCost;
 
         counter.Value.ShouldBe(3 * Burst);
         return allocated;
@@ -137,7 +137,7 @@ public class AllocationTests
 
             // The test thread posts while the loop is not running (another thread to it), then runs the loop.
             test.RunUntilIdle();
-            allocated += GC.GetAllocatedBytesForCurrentThread() - before;
+            allocated += GC.GetAllocatedBytesForCurrentThread() - before - TestLoop.RunCost;
         }
 
         counter.Value.ShouldBe((WarmUpRounds + 10) * burst);
@@ -293,6 +293,11 @@ public class AllocationTests
     }
 
     private static async Task YieldOnceAsync() => await Task.Yield();
+
+    [Fact]
+    public void RunUntilIdle_EmptyRun_AllocatesOnlyTheTaskItRunsIn() =>
+        // The tests above subtract this per run: it must stay one small object or two, whatever the loop holds.
+        TestLoop.RunCost.ShouldBeLessThanOrEqualTo(128);
 
     private sealed class Counter
     {
