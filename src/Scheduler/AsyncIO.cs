@@ -33,11 +33,12 @@ public static class AsyncIO
             throw new ArgumentNullException(nameof(main));
         }
 
-        Run<VoidResult>(async () =>
+        // Main itself is the task's body, not a wrapper: dumps and reports then name the user's method.
+        RunOnNewLoop(options, loop =>
         {
-            await main();
-            return default;
-        }, options);
+            loop.RunUntilComplete(main);
+            return default(VoidResult);
+        });
     }
 
     /// <summary>Runs <paramref name="main"/> on a new loop and returns its result; see <see cref="Run(Func{Task}, LoopOptions?)"/>.</summary>
@@ -49,6 +50,11 @@ public static class AsyncIO
             throw new ArgumentNullException(nameof(main));
         }
 
+        return RunOnNewLoop(options, loop => loop.RunUntilComplete(main));
+    }
+
+    private static T RunOnNewLoop<T>(LoopOptions? options, Func<LoopTaskScheduler, T> runMain)
+    {
         if (LoopTaskScheduler.Running is not null)
         {
             throw new InvalidOperationException("AsyncIO.Run cannot be called while an event loop is running on this thread: await the task instead.");
@@ -58,7 +64,7 @@ public static class AsyncIO
         t_eventLoop = loop;
         try
         {
-            return loop.RunUntilComplete(main);
+            return runMain(loop);
         }
         finally
         {

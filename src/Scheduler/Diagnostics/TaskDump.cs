@@ -131,7 +131,15 @@ internal static class TaskDump
     private static string MethodOf(object machine)
     {
         Type type = machine.GetType();
-        string owner = type.DeclaringType is { } declaring ? declaring.Name + "." : string.Empty;
+        Type? declaring = type.DeclaringType;
+
+        // A lambda's state machine sits in the compiler's closure class, inside the type that wrote it.
+        while (declaring is { DeclaringType: not null } && declaring.Name.Length > 0 && declaring.Name[0] == '<')
+        {
+            declaring = declaring.DeclaringType;
+        }
+
+        string owner = declaring is not null ? declaring.Name.Split('`')[0] + "." : string.Empty;
         return owner + MethodName(type.Name);
     }
 

@@ -47,7 +47,42 @@ internal sealed class LoopCallback : IPoolable
     /// <summary>The loop that scheduled it.</summary>
     public LoopTaskScheduler? Loop;
 
-    /// <summary>Names the callback for messages: the method's declaring type and name.</summary>
-    public static string Describe(Delegate? callback) =>
-        callback is null ? "<none>" : $"{callback.Method.DeclaringType?.Name}.{callback.Method.Name}";
+    /// <summary>
+    /// Names the callback for messages: the method's type and name; a lambda by the type and method that wrote it
+    /// ("Program.lambda in Main"), not by the compiler's names for them.
+    /// </summary>
+    public static string Describe(Delegate? callback)
+    {
+        if (callback is null)
+        {
+            return "<none>";
+        }
+
+        System.Reflection.MethodInfo method = callback.Method;
+        Type? type = method.DeclaringType;
+        while (type is { DeclaringType: not null } && IsCompilerName(type.Name))
+        {
+            type = type.DeclaringType;
+        }
+
+        string typeName = type is null ? string.Empty : type.Name.Split('`')[0] + ".";
+        string methodName = IsCompilerName(method.Name) ? TaskDump.MethodName(method.Name) : method.Name;
+        return typeName + methodName;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="callback"/> is one of the library's or the runtime's own compiler-made delegates, which only
+    /// carry the user's work in their state (a task's first step, a timer's sleep, an awaiter's post).
+    /// </summary>
+    public static bool IsCarrier(Delegate callback)
+    {
+        System.Reflection.MethodInfo method = callback.Method;
+        System.Reflection.Assembly assembly = method.Module.Assembly;
+        return (ReferenceEquals(assembly, typeof(LoopCallback).Assembly) || ReferenceEquals(assembly, typeof(object).Assembly))
+            && (IsCompilerName(method.Name) || (method.DeclaringType is { } declaring && IsCompilerName(declaring.Name))
+                || callback.Target is CompletionHook);
+    }
+
+    /// <summary>Whether a type or method name is one the compiler made (<c>&lt;&gt;c</c>, <c>&lt;Main&gt;b__0_0</c>).</summary>
+    private static bool IsCompilerName(string name) => name.Length > 0 && name[0] == '<';
 }

@@ -42,7 +42,14 @@ public sealed class LoopSynchronizationContext : SynchronizationContext
 
         if (!Loop.PostThreadSafe(d, state))
         {
-            Loop.WriteLog($"LoopSynchronizationContext.Post after the event loop was closed: {LoopCallback.Describe(state as Delegate ?? d)} was dropped.");
+            CompletionHook? hook = (state as Delegate)?.Target as CompletionHook;
+            if (hook is { IsMoot: true })
+            {
+                return; // The library's wait it would wake ended already (a WaitFor that timed out): nothing is lost.
+            }
+
+            string what = TaskDump.DescribeCode(state) ?? hook?.Describe() ?? LoopCallback.Describe(state as Delegate ?? d);
+            Loop.WriteLog($"LoopSynchronizationContext.Post after the event loop was closed: {what} was dropped.");
         }
     }
 

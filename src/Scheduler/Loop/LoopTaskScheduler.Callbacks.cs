@@ -183,7 +183,7 @@ public sealed partial class LoopTaskScheduler
         // A debug warning must not turn a scheduled timer into a failed call when the clock fails.
         if (TryNow(out long now, reportFailure: false) && when - now >= s_hugeDelay.Ticks)
         {
-            WriteLog($"{member} was given a delay of {new TimeSpan(when - now)} for {LoopCallback.Describe(callback)}: if that is not meant, check the unit (seconds, not milliseconds).");
+            WriteLog($"{member} was given a delay of {Durations.Format(new TimeSpan(when - now))} for {LoopCallback.Describe(callback)}: if that is not meant, check the unit (seconds, not milliseconds).");
         }
     }
 

@@ -590,6 +590,12 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
             return code;
         }
 
+        // The library's and the runtime's own lambdas carry the user's work in their state: name that instead.
+        if (what is Delegate carrier && LoopCallback.IsCarrier(carrier) && DescribeCarried(state) is { } carried)
+        {
+            return carried;
+        }
+
         return what switch
         {
             Task task => $"<Task {task.GetName()}>",
@@ -598,4 +604,14 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
             _ => what.ToString() ?? "?",
         };
     }
+
+    /// <summary>What a library callback's state stands for, in the user's terms; null when it stands for nothing known.</summary>
+    private static string? DescribeCarried(object? state) => state switch
+    {
+        LoopTaskState task => task.DescribeStep(),
+        IDescribedWait wait => wait.Describe(),
+        Task task => $"task {task.GetName()}",
+        Delegate callback when !LoopCallback.IsCarrier(callback) => $"<LoopHandle {LoopCallback.Describe(callback)}>",
+        _ => null,
+    };
 }

@@ -30,6 +30,16 @@ internal sealed class CompletionHook : IPoolable
     /// <summary>The delegate handed to the awaiter, created once per hook.</summary>
     public Action Callback { get; }
 
+    /// <summary>
+    /// Whether nothing waits for this registration any more: the operation it would complete has ended (a <c>WaitFor</c>
+    /// that timed out while the task it waited on runs on). Read after the loop closed, when nothing writes the hook.
+    /// </summary>
+    public bool IsMoot => _state is LoopTaskState { Task.IsCompleted: true };
+
+    /// <summary>What the registration would resume, for the report of one dropped after the loop closed.</summary>
+    public string Describe() =>
+        _state is LoopTaskState operation ? $"the wake-up of {operation.DescribeAwait()}" : LoopCallback.Describe(_continuation);
+
     public Action Arm(Task task, Action<Task, object?> continuation, object? state)
     {
         _task = task;

@@ -62,7 +62,7 @@ internal sealed class CompletionQueue<TTask>
     /// <summary>Stops the timeout once every task was handed out, or the caller stopped iterating.</summary>
     public void Close() => _deadline?.Disarm();
 
-    private TimeoutException NewTimeout() => new($"The tasks did not all complete within {_timeout}.");
+    private TimeoutException NewTimeout() => new($"The tasks did not all complete within {Durations.Format(_timeout.GetValueOrDefault())}.");
 
     private void OnTaskDone(TTask task)
     {

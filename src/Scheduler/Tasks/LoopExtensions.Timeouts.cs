@@ -58,7 +58,7 @@ public static partial class LoopExtensions
         }
         catch (OperationCanceledException) when (expiry.IsCancellationRequested)
         {
-            throw new TimeoutException($"The operation did not complete within {delay}.");
+            throw new TimeoutException($"The operation did not complete within {Durations.Format(delay)}.");
         }
         finally
         {

@@ -63,6 +63,13 @@ internal sealed class LoopTask<T> : LoopTaskState
 
     public override string DescribeAwait() => $"task {Name}";
 
+    /// <summary>The task and the code it runs: its body's async method once it returned a task, the body itself before.</summary>
+    public override string DescribeStep()
+    {
+        string? code = TaskDump.DescribeCode(_inner) ?? (_body is { } body ? LoopCallback.Describe(body) : null);
+        return code is null ? $"task {Name}" : $"task {Name} ({code})";
+    }
+
     public override TimeSpan CreatedAt { get; }
 
     public override string? CreationStack { get; }
@@ -185,7 +192,6 @@ internal sealed class LoopTask<T> : LoopTaskState
         Volatile.Write(ref _started, true);
         Current = this;
         Delegate body = _body!;
-        _body = null;
         try
         {
             Task? inner = body is Func<CancellationToken, Task> takesToken ? takesToken(Token) : ((Func<Task>)body)();
@@ -195,6 +201,9 @@ internal sealed class LoopTask<T> : LoopTaskState
         {
             _inner = System.Threading.Tasks.Task.FromException(exception);
         }
+
+        // Kept while the first step runs, so that a report made meanwhile (the watchdog's) names the body.
+        _body = null;
 
         if (_inner.IsCompleted)
         {

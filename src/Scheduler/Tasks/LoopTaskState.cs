@@ -139,6 +139,9 @@ internal class LoopTaskState
     /// <summary>True the first time only: an unobserved failure is reported once, whichever path sees it first.</summary>
     public bool TryMarkFailureReported() => Interlocked.Exchange(ref _failureReported, 1) == 0;
 
+    /// <summary>How reports name a step of this task: the task and the code it runs.</summary>
+    public virtual string DescribeStep() => $"task {Name}";
+
     /// <summary>How a task dump shows an await of this task.</summary>
     public virtual string DescribeAwait() => GetType().Name.Split('`')[0].Replace("State", string.Empty);
 

@@ -95,5 +95,5 @@ internal sealed class WaitForState<T> : LoopOperation<T>
         }
     }
 
-    private TimeoutException NewTimeout() => new($"The task {_inner.GetName()} did not complete within {_timeout}.");
+    private TimeoutException NewTimeout() => new($"The task {_inner.GetName()} did not complete within {Durations.Format(_timeout)}.");
 }
