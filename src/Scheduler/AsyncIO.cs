@@ -100,7 +100,23 @@ public static class AsyncIO
             task.Cancel();
         }
 
-        loop.RunUntilComplete(pending.GatherSettled());
+        // Cancel, then wait, as asyncio.run does, but not past the grace period: a task in a plain await of work that
+        // never ends cannot take the cancellation, and the program would hang on its way out.
+        TimeSpan grace = loop.CancellationGracePeriod;
+        loop.RunUntilComplete(Wait(pending, ReturnWhen.AllCompleted, Deadline.IsInfinite(grace) ? null : grace));
+        foreach (Task task in pending)
+        {
+            if (!task.IsCompleted)
+            {
+                loop.CallExceptionHandler(new LoopExceptionContext(
+                    $"The task {task.GetName()} did not finish within {Durations.Format(grace)} (LoopOptions.CancellationGracePeriod) of " +
+                    $"the cancellation AsyncIO.Run gave it at shutdown: the loop closes without it.{Environment.NewLine}{TaskDump.Chain(task)}")
+                {
+                    Task = task,
+                });
+            }
+        }
+
         foreach (Task task in pending)
         {
             if (task.IsFaulted)

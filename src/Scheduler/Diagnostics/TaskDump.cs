@@ -47,6 +47,16 @@ internal static class TaskDump
         }
     }
 
+    /// <summary>What <paramref name="task"/> awaits, as the dump writes it, for a report about one task.</summary>
+    public static string Chain(Task task)
+    {
+        using var writer = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
+        writer.WriteLine($"Task {task.GetName()} awaits:");
+        object? start = LoopTaskState.TryGet(task, out LoopTaskState? state) && state is { Body: { } body } ? body : task;
+        WriteAwaits(writer, start, 1);
+        return writer.ToString().TrimEnd();
+    }
+
     private static void WriteAwaits(TextWriter writer, object? awaited, int depth)
     {
         var seen = new List<object>();

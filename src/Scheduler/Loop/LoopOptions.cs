@@ -37,7 +37,10 @@ public sealed class LoopOptions
     /// and <c>WaitFor</c> ends anyway (with <see cref="TimeoutException"/> after a timeout). Default 1 s;
     /// <see cref="System.Threading.Timeout.InfiniteTimeSpan"/> waits without limit, as asyncio's <c>wait_for</c>.
     /// </summary>
-    public TimeSpan CancellationGracePeriod { get; init; } = TimeSpan.FromSeconds(1);
+    public TimeSpan CancellationGracePeriod { get; init; } = DefaultCancellationGracePeriod;
+
+    /// <summary>The default of <see cref="CancellationGracePeriod"/>, and the grace off a loop.</summary>
+    internal static readonly TimeSpan DefaultCancellationGracePeriod = TimeSpan.FromSeconds(1);
 
     /// <summary>Starts the loop in debug mode (<see cref="LoopTaskScheduler.Debug"/>). Default false.</summary>
     public bool Debug { get; init; }

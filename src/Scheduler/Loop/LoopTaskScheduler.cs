@@ -32,6 +32,9 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
     private readonly bool _systemClock;
     private readonly bool _autoAdvance;
 
+    /// <summary>See <see cref="LoopOptions.AutoAdvanceThreshold"/>.</summary>
+    private readonly TimeSpan _autoAdvanceThreshold;
+
     /// <summary>Ticks added to the provider's clock by <see cref="LoopOptions.AutoAdvance"/>.</summary>
     private long _clockOffset;
 
@@ -63,6 +66,8 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
         SlowCallbackDuration = options.SlowCallbackDuration;
         Log = TextWriter.Synchronized(options.Log ?? Console.Error);
         Name = options.Name;
+        CancellationGracePeriod = options.CancellationGracePeriod;
+        _autoAdvanceThreshold = options.AutoAdvanceThreshold;
         TimeSpan? stall = options.StallThreshold ?? (options.Debug ? LoopOptions.DefaultStallThreshold : null);
         if (stall is { } threshold && threshold > TimeSpan.Zero)
         {
@@ -74,6 +79,9 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
     }
 
     private static readonly LoopOptions s_defaultOptions = new();
+
+    /// <summary>How long the loop's cancel-then-wait steps wait for a cancelled task (<see cref="LoopOptions.CancellationGracePeriod"/>).</summary>
+    internal TimeSpan CancellationGracePeriod { get; }
 
     /// <summary>The loop's name from <see cref="LoopOptions.Name"/>, or null.</summary>
     public string? Name { get; }

@@ -12,6 +12,10 @@ public static partial class LoopExtensions
     /// the returned task, or the loop task awaiting it, cancels the inner task too. A plain task the library cannot
     /// cancel runs on after the timeout. <see cref="Timeout.InfiniteTimeSpan"/> waits without limit. Thread-safe; on a loop
     /// the timeout is a loop timer (virtual time applies). <para>Equivalent to asyncio's <c>asyncio.wait_for</c>.</para>
+    /// <para>Differs from asyncio: "cancel, then wait" waits at most <see cref="LoopOptions.CancellationGracePeriod"/>
+    /// (default 1 s) for the cancelled task. A task that has not finished by then (one in a plain <c>await</c> of work
+    /// that never ends cannot take a cancellation) is reported to the exception handler, with what it awaits, and the
+    /// wait ends anyway: <see cref="TimeoutException"/> after a timeout, cancelled after a cancellation.</para>
     /// </summary>
     public static Task<T> WaitFor<T>(this Task<T> task, TimeSpan timeout)
     {

@@ -179,6 +179,9 @@ internal sealed class LoopTask<T> : LoopTaskState
 
     private CancellationToken Token => (_cancellation ??= new CancellationTokenSource()).Token;
 
+    /// <remarks>Made on first use, on the loop thread, as for a body that takes a token.</remarks>
+    public override CancellationToken CancellationToken => Token;
+
     private void Start()
     {
         if (_cancelRequested)

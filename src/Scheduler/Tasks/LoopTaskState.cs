@@ -139,6 +139,9 @@ internal class LoopTaskState
     /// <summary>True the first time only: an unobserved failure is reported once, whichever path sees it first.</summary>
     public bool TryMarkFailureReported() => Interlocked.Exchange(ref _failureReported, 1) == 0;
 
+    /// <summary>The token the task's cancellation fires (the one <c>Func&lt;CancellationToken, Task&gt;</c> bodies get); none for tasks the library only names.</summary>
+    public virtual CancellationToken CancellationToken => CancellationToken.None;
+
     /// <summary>How reports name a step of this task: the task and the code it runs.</summary>
     public virtual string DescribeStep() => $"task {Name}";
 

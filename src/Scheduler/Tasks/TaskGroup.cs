@@ -33,6 +33,7 @@ public sealed class TaskGroup : IAsyncDisposable
     private bool _exiting;
     private bool _exited;
     private bool _ownerCancelRequested;
+    private CancellationTokenSource? _shutdown;
 
     /// <summary>Creates a group bound to the running loop and to the loop task running this code, its owner.</summary>
     /// <exception cref="InvalidOperationException">No loop runs on this thread.</exception>
@@ -46,6 +47,30 @@ public sealed class TaskGroup : IAsyncDisposable
         }
 
         _onChildDone = OnChildDone;
+    }
+
+    /// <summary>
+    /// A token for the body's own awaits that are not loop-aware (<c>listener.AcceptTcpClientAsync(tg.Token)</c>): it
+    /// fires when the group shuts down (a child failed, or the owner's cancellation reached the group) and when the owner
+    /// task is cancelled — the moments the children's tokens fire. Loop thread only.
+    /// </summary>
+    public CancellationToken Token
+    {
+        get
+        {
+            if (_shutdown is null)
+            {
+                _shutdown = _owner?.CancellationToken is { CanBeCanceled: true } owner
+                    ? CancellationTokenSource.CreateLinkedTokenSource(owner)
+                    : new CancellationTokenSource();
+                if (_aborting)
+                {
+                    _shutdown.Cancel();
+                }
+            }
+
+            return _shutdown.Token;
+        }
     }
 
     /// <summary>Starts <paramref name="body"/> as a child (as <c>loop.CreateTask</c>: in a later iteration).</summary>
@@ -177,6 +202,15 @@ public sealed class TaskGroup : IAsyncDisposable
     private void Abort()
     {
         _aborting = true;
+        try
+        {
+            _shutdown?.Cancel();
+        }
+        catch (AggregateException exception)
+        {
+            _loop.CallExceptionHandler(new LoopExceptionContext("A callback of TaskGroup.Token threw") { Exception = exception });
+        }
+
         foreach (Task task in _tasks)
         {
             if (!task.IsCompleted)

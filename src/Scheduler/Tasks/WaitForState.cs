@@ -12,10 +12,12 @@ internal sealed class WaitForState<T> : LoopOperation<T>
 {
     private static readonly Action<Task, object?> s_innerDone = static (_, state) => ((WaitForState<T>)state!).OnInnerDone();
     private static readonly Action<object?> s_timedOut = static state => ((WaitForState<T>)state!).OnTimeout();
+    private static readonly Action<object?> s_graceOver = static state => ((WaitForState<T>)state!).OnGraceOver();
 
     private readonly Task _inner;
     private readonly TimeSpan _timeout;
     private readonly Deadline? _deadline;
+    private Deadline? _grace;
     private volatile bool _timedOut;
     private volatile bool _cancelled;
 
@@ -55,6 +57,10 @@ internal sealed class WaitForState<T> : LoopOperation<T>
         {
             TrySetCanceled(reason.CancellationToken);
         }
+        else
+        {
+            StartGrace();
+        }
     }
 
     private void OnTimeout()
@@ -70,6 +76,53 @@ internal sealed class WaitForState<T> : LoopOperation<T>
             // A plain task cannot be cancelled from here: it runs on, and the wait ends now.
             TrySetException(NewTimeout());
         }
+        else
+        {
+            StartGrace();
+        }
+    }
+
+    /// <summary>
+    /// asyncio waits for a cancelled task without limit; a .NET task in a plain await of work that never ends cannot take
+    /// the cancellation, and the wait would hang silently. Bounded by the loop's grace period instead, then reported.
+    /// </summary>
+    private void StartGrace()
+    {
+        TimeSpan grace = Loop?.CancellationGracePeriod ?? LoopOptions.DefaultCancellationGracePeriod;
+        if (!Deadline.IsInfinite(grace) && !IsDone && !_inner.IsCompleted)
+        {
+            _grace = Deadline.Start(grace, s_graceOver, this);
+        }
+    }
+
+    private void OnGraceOver()
+    {
+        if (IsDone || _inner.IsCompleted)
+        {
+            return;
+        }
+
+        TimeSpan grace = Loop?.CancellationGracePeriod ?? LoopOptions.DefaultCancellationGracePeriod;
+        string why = _cancelled ? "it was cancelled" : $"its timeout of {Durations.Format(_timeout)} passed";
+        string ends = _cancelled ? "ends cancelled" : "throws TimeoutException";
+        string message =
+            $"The task {_inner.GetName()} did not finish within {Durations.Format(grace)} (LoopOptions.CancellationGracePeriod) of the " +
+            $"cancellation WaitFor gave it when {why}: WaitFor {ends} now and the task runs on. A task takes a cancellation " +
+            "only in a loop-aware await (AsyncIO.Sleep, Gather, the primitives and queues) or through its token; a plain " +
+            $"await of other work cannot be interrupted.{Environment.NewLine}{TaskDump.Chain(_inner)}";
+        if (Loop is { } loop)
+        {
+            loop.CallExceptionHandler(new LoopExceptionContext(message) { Task = _inner });
+        }
+
+        if (_cancelled)
+        {
+            TrySetCanceled();
+        }
+        else
+        {
+            TrySetException(NewTimeout());
+        }
     }
 
     /// <summary>Requests the inner task's cancellation; false if the library cannot cancel it.</summary>
@@ -79,6 +132,7 @@ internal sealed class WaitForState<T> : LoopOperation<T>
     private void OnInnerDone()
     {
         _deadline?.Disarm();
+        _grace?.Disarm();
         if (_cancelled)
         {
             _ = _inner.Exception;
