@@ -104,17 +104,31 @@ public static class AsyncIO
         // never ends cannot take the cancellation, and the program would hang on its way out.
         TimeSpan grace = loop.CancellationGracePeriod;
         loop.RunUntilComplete(Wait(pending, ReturnWhen.AllCompleted, Deadline.IsInfinite(grace) ? null : grace));
+        var cleaningUp = new List<Task>();
         foreach (Task task in pending)
         {
-            if (!task.IsCompleted)
+            if (task.IsCompleted)
             {
-                loop.CallExceptionHandler(new LoopExceptionContext(
-                    $"The task {task.GetName()} did not finish within {Durations.Format(grace)} (LoopOptions.CancellationGracePeriod) of " +
-                    $"the cancellation AsyncIO.Run gave it at shutdown: the loop closes without it.{Environment.NewLine}{TaskDump.Chain(task)}")
-                {
-                    Task = task,
-                });
+                continue;
             }
+
+            if (!WaitForState<VoidResult>.TakesNoCancellation(task))
+            {
+                cleaningUp.Add(task); // It took the cancellation; its cleanup may await: wait for it, as asyncio does.
+                continue;
+            }
+
+            loop.CallExceptionHandler(new LoopExceptionContext(
+                $"The task {task.GetName()} did not take, within {Durations.Format(grace)} (LoopOptions.CancellationGracePeriod), " +
+                $"the cancellation AsyncIO.Run gave it at shutdown: the loop closes without it.{Environment.NewLine}{TaskDump.Chain(task)}")
+            {
+                Task = task,
+            });
+        }
+
+        if (cleaningUp.Count > 0)
+        {
+            loop.RunUntilComplete(Wait(cleaningUp));
         }
 
         foreach (Task task in pending)

@@ -135,7 +135,7 @@ internal static class TaskDump
     private static string Describe(object source) => source is IDescribedWait wait ? wait.Describe() : source.GetType().Name;
 
     /// <summary>The state machine an async method's task carries, or null for other tasks.</summary>
-    private static object? StateMachineOf(Task task) =>
+    internal static object? StateMachineOf(Task task) =>
         task.GetType().GetField("StateMachine", BindingFlags.Instance | BindingFlags.Public)?.GetValue(task);
 
     private static string MethodOf(object machine)
@@ -172,13 +172,17 @@ internal static class TaskDump
         return compilerName.Contains(">b__") ? $"lambda in {outer}" : outer;
     }
 
+    /// <summary>Whether the state machine is suspended at an await (not running, not finished).</summary>
+    internal static bool IsSuspended(object machine) =>
+        machine.GetType().GetField("<>1__state", InstanceFields)?.GetValue(machine) is int state && state >= 0;
+
     private static string StateOf(object machine) =>
         machine.GetType().GetField("<>1__state", InstanceFields)?.GetValue(machine) is int state && state >= 0
             ? $", suspended at await #{state + 1}"
             : string.Empty;
 
     /// <summary>What the state machine is suspended on: a task, a loop wait, or "Task.Yield".</summary>
-    private static object? AwaitedBy(object machine)
+    internal static object? AwaitedBy(object machine)
     {
         foreach (FieldInfo field in machine.GetType().GetFields(InstanceFields))
         {

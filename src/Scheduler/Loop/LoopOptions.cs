@@ -22,20 +22,23 @@ public sealed class LoopOptions
 
     /// <summary>
     /// With <see cref="AutoAdvance"/>: how long, in real time, an idle loop waits before it jumps its clock while one of
-    /// its tasks awaits work the loop cannot see — a <c>Task.Delay</c>, a socket, <c>HttpClient</c>, <c>Task.Run</c>, a
-    /// <c>TaskCompletionSource</c> another thread completes. Default 1 s. Such work wakes the loop when it completes, so
+    /// its tasks awaits work the loop cannot see — a <c>Task.Delay</c>, a socket, <c>HttpClient</c>, <c>Task.Run</c>.
+    /// Default 1 s. Such work wakes the loop when it completes, so
     /// the wait ends as soon as it does: only work that is stuck, or slower than this, costs the whole threshold. While
     /// every task is in a loop-aware wait (<c>AsyncIO.Sleep</c>, the primitives and queues, <c>Gather</c>,
-    /// <c>WaitFor</c> and the others over loop tasks) the clock jumps at once. <see cref="TimeSpan.Zero"/> jumps at once
-    /// always. <para>As Trio's <c>MockClock.autojump_threshold</c>.</para>
+    /// <c>WaitFor</c> and the others over loop tasks) the clock jumps at once. A <c>TaskCompletionSource</c> counts as
+    /// the loop's own (the code holding it completes it). <see cref="TimeSpan.Zero"/> jumps at once always.
+    /// <para>As Trio's <c>MockClock.autojump_threshold</c>.</para>
     /// </summary>
     public TimeSpan AutoAdvanceThreshold { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// How long <c>WaitFor</c> waits, on the loop's clock, for the task it cancelled (at its timeout, or because it was
-    /// cancelled itself) to finish. A task still running then is reported to the exception handler with what it awaits,
-    /// and <c>WaitFor</c> ends anyway (with <see cref="TimeoutException"/> after a timeout). Default 1 s;
-    /// <see cref="System.Threading.Timeout.InfiniteTimeSpan"/> waits without limit, as asyncio's <c>wait_for</c>.
+    /// How long <c>WaitFor</c> and <c>AsyncIO.Run</c>'s shutdown wait, on the loop's clock, for a task they cancelled to
+    /// take the cancellation (a loop-aware await delivers it). A task that has not taken it by then — one in a plain
+    /// <c>await</c> of work that never ends cannot — is reported to the exception handler with what it awaits, and the
+    /// wait ends anyway (<c>WaitFor</c> with its <see cref="TimeoutException"/>). A task that took it is waited for
+    /// while its cleanup runs, as asyncio does. Default 1 s; <see cref="System.Threading.Timeout.InfiniteTimeSpan"/>
+    /// waits without limit, as asyncio's <c>wait_for</c>.
     /// </summary>
     public TimeSpan CancellationGracePeriod { get; init; } = DefaultCancellationGracePeriod;
 

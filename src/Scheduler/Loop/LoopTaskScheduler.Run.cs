@@ -81,12 +81,14 @@ public sealed partial class LoopTaskScheduler
             task.WhenDone(s_stopWhenDone, stopper, this);
         }
 
+        _runTarget = task;
         try
         {
             RunForever();
         }
         finally
         {
+            _runTarget = null;
             stopper.Active = false;
         }
 

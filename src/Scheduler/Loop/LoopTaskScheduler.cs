@@ -431,6 +431,11 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
 
         if (_autoAdvance && _inbox.IsIdle())
         {
+            if (WaitBeforeJumping())
+            {
+                return;
+            }
+
             // Nothing can happen before the next timer but the passing of time: skip it.
             _clockOffset += due - now;
             return;

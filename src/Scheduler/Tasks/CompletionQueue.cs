@@ -19,12 +19,14 @@ internal sealed class CompletionQueue<TTask>
     private readonly object _lock = new();
     private readonly Queue<TTask> _done = new();
     private readonly TimeSpan? _timeout;
+    private readonly TTask[] _tasks;
     private readonly Deadline? _deadline;
     private Next? _waiter;
     private bool _timedOut;
 
     public CompletionQueue(TTask[] tasks, TimeSpan? timeout)
     {
+        _tasks = tasks;
         _timeout = timeout;
         if (!Deadline.IsInfinite(timeout) && tasks.Length > 0)
         {
@@ -103,6 +105,8 @@ internal sealed class CompletionQueue<TTask>
 
     private sealed class Next(CompletionQueue<TTask> queue) : LoopOperation<TTask>
     {
+        public override IEnumerable<Task> Awaited => queue._tasks;
+
         public void Attach() => AttachToCurrentTask();
 
         public bool Deliver(TTask task) => TrySetResult(task);

@@ -16,6 +16,8 @@ internal sealed class GatherState<TChild, TResult> : LoopOperation<TResult>
     private static readonly Action<Task, object?> s_childDone = static (child, state) => ((GatherState<TChild, TResult>)state!).OnChildDone(child);
 
     private readonly TChild[] _children;
+
+    public override IEnumerable<Task> Awaited => _children;
     private readonly Func<TChild[], TResult> _result;
     private readonly bool _settled;
     private int _remaining;

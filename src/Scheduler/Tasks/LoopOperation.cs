@@ -12,7 +12,7 @@ namespace Scheduler;
 /// </summary>
 /// <typeparam name="T">The result type of the returned task.</typeparam>
 /// <remarks>Completion methods are thread-safe; the operation's awaiters always resume asynchronously.</remarks>
-internal abstract class LoopOperation<T> : LoopTaskState, ICancellableWait
+internal abstract class LoopOperation<T> : LoopTaskState, ICancellableWait, IAwaitingOperation
 {
     private readonly TaskCompletionSource<T> _promise = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly LoopTaskScheduler? _loop = LoopTaskScheduler.Running;
@@ -33,6 +33,9 @@ internal abstract class LoopOperation<T> : LoopTaskState, ICancellableWait
     public override LoopTaskScheduler? Loop => _loop;
 
     protected bool IsDone => _promise.Task.IsCompleted;
+
+    /// <summary>The tasks the operation waits on, for the auto-advancing clock's look at what its tasks await. Loop thread.</summary>
+    public virtual IEnumerable<Task> Awaited => [];
 
     public override bool RequestCancel()
     {

@@ -160,6 +160,8 @@ internal sealed class LoopTask<T> : LoopTaskState
         }
     }
 
+    public override ICancellableWait? HeldWait => Volatile.Read(ref _wait) is { } wait && wait.IsWaitOf(this) ? wait : null;
+
     public override void EndWait(ICancellableWait wait) => Interlocked.CompareExchange(ref _wait, null, wait);
 
     public override bool InterruptWait(OperationCanceledException exception)

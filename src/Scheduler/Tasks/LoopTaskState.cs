@@ -165,6 +165,9 @@ internal class LoopTaskState
     {
     }
 
+    /// <summary>The loop-aware wait the task is suspended in now, if any. Loop thread only.</summary>
+    public virtual ICancellableWait? HeldWait => null;
+
     /// <summary>Forgets <paramref name="wait"/> if it is still the task's current wait. Any thread.</summary>
     public virtual void EndWait(ICancellableWait wait)
     {

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -12,8 +13,11 @@ internal sealed class ShieldState<T> : LoopOperation<T>
 {
     private static readonly Action<Task, object?> s_innerDone = static (inner, state) => ((ShieldState<T>)state!).TrySetFrom(inner, ResultOf);
 
+    private readonly Task _inner;
+
     public ShieldState(Task inner)
     {
+        _inner = inner;
         if (inner.IsCompleted)
         {
             TrySetFrom(inner, ResultOf);
@@ -23,6 +27,8 @@ internal sealed class ShieldState<T> : LoopOperation<T>
         inner.WhenDone(s_innerDone, this);
         AttachToCurrentTask();
     }
+
+    public override IEnumerable<Task> Awaited => [_inner];
 
     protected override void OnCancel(OperationCanceledException reason) => TrySetCanceled(reason.CancellationToken);
 }

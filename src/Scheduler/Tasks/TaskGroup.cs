@@ -116,7 +116,7 @@ public sealed class TaskGroup : IAsyncDisposable
 
         while (_tasks.Count > 0)
         {
-            _allDone = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _allDone = new TaskCompletionSource<bool>(UnseenWork.CompletedByTheLoop, TaskCreationOptions.RunContinuationsAsynchronously);
             try
             {
                 // Shielded: a cancellation of the owner ends this await, not the children's wait for the group.

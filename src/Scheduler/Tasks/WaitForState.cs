@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -15,6 +16,8 @@ internal sealed class WaitForState<T> : LoopOperation<T>
     private static readonly Action<object?> s_graceOver = static state => ((WaitForState<T>)state!).OnGraceOver();
 
     private readonly Task _inner;
+
+    public override IEnumerable<Task> Awaited => [_inner];
     private readonly TimeSpan _timeout;
     private readonly Deadline? _deadline;
     private Deadline? _grace;
@@ -84,7 +87,8 @@ internal sealed class WaitForState<T> : LoopOperation<T>
 
     /// <summary>
     /// asyncio waits for a cancelled task without limit; a .NET task in a plain await of work that never ends cannot take
-    /// the cancellation, and the wait would hang silently. Bounded by the loop's grace period instead, then reported.
+    /// the cancellation, and the wait would hang silently. A task that has not taken it within the loop's grace period
+    /// is reported and the wait ends; one that took it (its cleanup may await) is waited for as asyncio does.
     /// </summary>
     private void StartGrace()
     {
@@ -97,8 +101,9 @@ internal sealed class WaitForState<T> : LoopOperation<T>
 
     private void OnGraceOver()
     {
-        if (IsDone || _inner.IsCompleted)
+        if (IsDone || _inner.IsCompleted || !TakesNoCancellation(_inner))
         {
+            // Done, or cleaning up after a cancellation it took: wait on, as asyncio does.
             return;
         }
 
@@ -106,7 +111,7 @@ internal sealed class WaitForState<T> : LoopOperation<T>
         string why = _cancelled ? "it was cancelled" : $"its timeout of {Durations.Format(_timeout)} passed";
         string ends = _cancelled ? "ends cancelled" : "throws TimeoutException";
         string message =
-            $"The task {_inner.GetName()} did not finish within {Durations.Format(grace)} (LoopOptions.CancellationGracePeriod) of the " +
+            $"The task {_inner.GetName()} did not take, within {Durations.Format(grace)} (LoopOptions.CancellationGracePeriod), the " +
             $"cancellation WaitFor gave it when {why}: WaitFor {ends} now and the task runs on. A task takes a cancellation " +
             "only in a loop-aware await (AsyncIO.Sleep, Gather, the primitives and queues) or through its token; a plain " +
             $"await of other work cannot be interrupted.{Environment.NewLine}{TaskDump.Chain(_inner)}";
@@ -124,6 +129,9 @@ internal sealed class WaitForState<T> : LoopOperation<T>
             TrySetException(NewTimeout());
         }
     }
+
+    /// <summary>Whether the cancellation requested for <paramref name="task"/> is still undelivered: no loop-aware await took it.</summary>
+    internal static bool TakesNoCancellation(Task task) => TryGet(task, out LoopTaskState? state) && state!.IsCancelPending;
 
     /// <summary>Requests the inner task's cancellation; false if the library cannot cancel it.</summary>
     private bool CancelInner() =>

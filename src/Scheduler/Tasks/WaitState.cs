@@ -15,6 +15,8 @@ internal sealed class WaitState : LoopOperation<WaitResult>
     private static readonly Action<object?> s_timedOut = static state => ((WaitState)state!).Finish();
 
     private readonly Task[] _tasks;
+
+    public override IEnumerable<Task> Awaited => _tasks;
     private readonly ReturnWhen _returnWhen;
     private readonly Deadline? _deadline;
     private int _remaining;

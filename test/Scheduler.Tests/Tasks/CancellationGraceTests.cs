@@ -56,7 +56,7 @@ public class CancellationGraceTests
         (timedOutAt - start).ShouldBe(TimeSpan.FromSeconds(6));
         LoopExceptionContext report = reports.ShouldHaveSingleItem();
         report.Task.ShouldBeSameAs(stuck);
-        report.Message.ShouldContain("The task stuck did not finish within 1 s");
+        report.Message.ShouldContain("The task stuck did not take, within 1 s (LoopOptions.CancellationGracePeriod), the cancellation");
         report.Message.ShouldContain("lambda in WaitFor_TaskThatCannotTakeItsCancellation_TimesOutAfterTheGracePeriodAndIsReported");
         stuck.IsCompleted.ShouldBeFalse();
     });
@@ -99,6 +99,40 @@ public class CancellationGraceTests
     });
 
     [Fact]
+    public void WaitFor_TaskThatTookItsCancellationAndCleansUpLongerThanTheGrace_IsWaitedFor() => Guard.Run(() =>
+    {
+        var reports = new List<LoopExceptionContext>();
+        using var loop = new LoopTaskScheduler(VirtualTime(reports));
+        Collect(loop, reports);
+        TimeSpan start = loop.Time();
+
+        Should.Throw<TimeoutException>(() => loop.RunUntilComplete(async () =>
+        {
+            Task cleaning = loop.CreateTask(async () =>
+            {
+                try
+                {
+                    await AsyncIO.Sleep(TimeSpan.FromHours(1));
+                }
+                finally
+                {
+                    await AsyncIO.Sleep(TimeSpan.FromSeconds(30));
+                }
+            });
+            try
+            {
+                await cleaning.WaitFor(TimeSpan.FromSeconds(5));
+            }
+            finally
+            {
+                (loop.Time() - start).ShouldBe(TimeSpan.FromSeconds(35));
+            }
+        }));
+
+        reports.ShouldBeEmpty();
+    });
+
+    [Fact]
     public void WaitFor_InfiniteGrace_WaitsAsAsyncioDoes() => Guard.Run(() =>
     {
         var reports = new List<LoopExceptionContext>();
@@ -135,7 +169,7 @@ public class CancellationGraceTests
             },
             new LoopOptions { TimeProvider = new FakeTimeProvider(), AutoAdvance = true, AutoAdvanceThreshold = TimeSpan.Zero, Log = log });
 
-        log.ToString().ShouldContain("The task stuck-at-exit did not finish within 1 s (LoopOptions.CancellationGracePeriod) of the cancellation AsyncIO.Run gave it");
+        log.ToString().ShouldContain("The task stuck-at-exit did not take, within 1 s (LoopOptions.CancellationGracePeriod), the cancellation AsyncIO.Run gave it");
     });
 
     [Fact]

@@ -1,0 +1,64 @@
+using System;
+using System.Diagnostics;
+using System.Threading.Tasks;
+
+namespace Scheduler;
+
+public sealed partial class LoopTaskScheduler
+{
+    /// <summary>The task <c>RunUntilComplete</c> runs the loop for, while it does: followed like the loop's own tasks.</summary>
+    private Task? _runTarget;
+
+    /// <summary>
+    /// Called by an idle auto-advancing loop about to jump to its next timer. While one of its tasks awaits work the
+    /// loop cannot see (<see cref="UnseenWork"/>), waits up to <see cref="LoopOptions.AutoAdvanceThreshold"/> of real
+    /// time for that work to post back, as Trio's autojump threshold. True if work came (run it; the threshold starts
+    /// again the next time the loop is idle), or the loop is stopping; false to jump.
+    /// </summary>
+    private bool WaitBeforeJumping()
+    {
+        if (_autoAdvanceThreshold <= TimeSpan.Zero || !AwaitsUnseenWork())
+        {
+            return false;
+        }
+
+        // Going idle calls out: not in a task's context.
+        EnterRunContext();
+        long started = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            TimeSpan waited = TimeSpan.FromTicks((Stopwatch.GetTimestamp() - started) * TimeSpan.TicksPerSecond / Stopwatch.Frequency);
+            if (waited >= _autoAdvanceThreshold)
+            {
+                return false;
+            }
+
+            _inbox.Wait(_autoAdvanceThreshold - waited);
+            if (_stopping || !_inbox.IsIdle())
+            {
+                return true;
+            }
+        }
+    }
+
+    /// <summary>Whether a pending task of the loop, or the task the run waits for, awaits work the loop cannot see.</summary>
+    /// <remarks>Allocates nothing while every task is in a loop-aware wait: a jump is on the path of every virtual-time sleep.</remarks>
+    internal bool AwaitsUnseenWork()
+    {
+        lock (_tasks)
+        {
+            foreach (LoopTaskState state in _tasks)
+            {
+                if (state.Task is { IsCompleted: false } task && !UnseenWork.IsSeenRoot(this, task))
+                {
+                    return true;
+                }
+            }
+        }
+
+        // The run's own task counts when it is an async method the caller started (RunUntilComplete(MainAsync())); a bare
+        // promise is the harness's, completed by the callbacks it runs, and a loop task or combinator is followed above.
+        return _runTarget is { IsCompleted: false } target && !LoopTaskState.TryGet(target, out _)
+            && TaskDump.StateMachineOf(target) is not null && !UnseenWork.IsSeenRoot(this, target);
+    }
+}
