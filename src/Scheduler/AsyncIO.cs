@@ -262,6 +262,13 @@ public static class AsyncIO
     public static Task<T> RunCoroutineThreadSafe<T>(Func<Task<T>> body, LoopTaskScheduler loop) => LoopExtensions.RunCoroutineThreadSafe(body, loop);
 
     /// <summary>
+    /// Starts <paramref name="body"/> on <paramref name="loop"/> from any thread, as
+    /// <see cref="RunCoroutineThreadSafe{T}(Func{Task{T}}, LoopTaskScheduler)"/>, for a body without a result.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The loop is closed.</exception>
+    public static Task RunCoroutineThreadSafe(Func<Task> body, LoopTaskScheduler loop) => LoopExtensions.RunCoroutineThreadSafe(body, loop);
+
+    /// <summary>
     /// Writes the running loop's pending tasks and what each awaits (see <see cref="LoopTaskScheduler.DumpTasks"/>) to
     /// <paramref name="writer"/>, or to <see cref="Console.Out"/>.
     /// </summary>

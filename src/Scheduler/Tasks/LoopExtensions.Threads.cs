@@ -16,7 +16,14 @@ public static partial class LoopExtensions
     /// Starts <paramref name="body"/> as a task of <paramref name="loop"/> from any thread; the returned task completes off the
     /// loop too, and cancelling it cancels the loop-side task.
     /// </summary>
-    internal static Task<T> RunCoroutineThreadSafe<T>(Func<Task<T>> body, LoopTaskScheduler loop)
+    internal static Task<T> RunCoroutineThreadSafe<T>(Func<Task<T>> body, LoopTaskScheduler loop) => StartThreadSafe<T>(body, loop);
+
+    /// <summary>As <see cref="RunCoroutineThreadSafe{T}(Func{Task{T}}, LoopTaskScheduler)"/>, for a body without a result.</summary>
+    internal static Task RunCoroutineThreadSafe(Func<Task> body, LoopTaskScheduler loop) => StartThreadSafe<VoidResult>(body, loop);
+
+    /// <param name="body">A <c>Func&lt;Task&lt;T&gt;&gt;</c>, or a <c>Func&lt;Task&gt;</c> with <typeparamref name="T"/> <see cref="VoidResult"/>.</param>
+    /// <param name="loop">The loop to run it on.</param>
+    private static Task<T> StartThreadSafe<T>(Delegate? body, LoopTaskScheduler loop)
     {
         if (body is null)
         {
@@ -38,11 +45,11 @@ public static partial class LoopExtensions
     {
         private readonly TaskCompletionSource<T> _promise = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly LoopTaskScheduler _loop;
-        private Func<Task<T>>? _body;
-        private Task<T>? _inner;
+        private Delegate? _body;
+        private Task? _inner;
         private volatile bool _cancelRequested;
 
-        public ThreadSafeFuture(LoopTaskScheduler loop, Func<Task<T>> body)
+        public ThreadSafeFuture(LoopTaskScheduler loop, Delegate body)
             : base(null)
         {
             _loop = loop;
@@ -56,7 +63,7 @@ public static partial class LoopExtensions
 
         public void Start()
         {
-            Func<Task<T>> body = _body!;
+            Delegate body = _body!;
             _body = null;
             if (_cancelRequested)
             {
@@ -66,7 +73,7 @@ public static partial class LoopExtensions
 
             try
             {
-                _inner = _loop.CreateTask(body, null);
+                _inner = body is Func<Task<T>> withResult ? _loop.CreateTask(withResult, null) : _loop.CreateTask((Func<Task>)body, null);
             }
             catch (Exception exception)
             {
@@ -88,7 +95,7 @@ public static partial class LoopExtensions
                     }
                     else
                     {
-                        promise.TrySetResult(inner.Result);
+                        promise.TrySetResult(inner is Task<T> typed ? typed.Result : default!);
                     }
                 },
                 _promise,

@@ -36,6 +36,41 @@ public class RunCoroutineThreadSafeTests
     });
 
     [Fact]
+    public void RunCoroutineThreadSafe_BodyWithoutResult_RunsOnTheLoopAndCompletesTheReturnedTask() => Guard.Run(() =>
+    {
+        using var thread = new LoopThread(Options(autoAdvance: true));
+        int ranOn = 0;
+
+        Task done = AsyncIO.RunCoroutineThreadSafe(
+            async () =>
+            {
+                await AsyncIO.Sleep(TimeSpan.FromSeconds(1));
+                ranOn = Environment.CurrentManagedThreadId;
+            },
+            thread.Loop);
+
+        done.Wait(Guard.UnexpectedTimeout).ShouldBeTrue();
+        done.IsCompletedSuccessfully.ShouldBeTrue();
+        ranOn.ShouldBe(thread.ManagedThreadId);
+    });
+
+    [Fact]
+    public void RunCoroutineThreadSafe_BodyWithoutResultFails_ComesOutOfTheReturnedTask() => Guard.Run(() =>
+    {
+        using var thread = new LoopThread(Options(autoAdvance: true));
+
+        Task done = AsyncIO.RunCoroutineThreadSafe(
+            async () =>
+            {
+                await AsyncIO.Sleep(TimeSpan.FromSeconds(1));
+                throw new InvalidOperationException("no result, and a failure");
+            },
+            thread.Loop);
+
+        Should.Throw<InvalidOperationException>(() => done.GetAwaiter().GetResult()).Message.ShouldBe("no result, and a failure");
+    });
+
+    [Fact]
     public void RunCoroutineThreadSafe_Failure_ComesOutOfTheReturnedTask() => Guard.Run(() =>
     {
         using var thread = new LoopThread(Options(autoAdvance: true));
