@@ -112,7 +112,7 @@ public static class AsyncIO
                 continue;
             }
 
-            if (!WaitForState<VoidResult>.TakesNoCancellation(task))
+            if (!LoopTaskState.HasUndeliveredCancel(task))
             {
                 cleaningUp.Add(task); // It took the cancellation; its cleanup may await: wait for it, as asyncio does.
                 continue;

@@ -179,6 +179,9 @@ internal class LoopTaskState
     /// </summary>
     public virtual bool InterruptWait(OperationCanceledException exception) => false;
 
+    /// <summary>Whether <paramref name="task"/> is a library task whose requested cancellation no loop-aware await took yet.</summary>
+    public static bool HasUndeliveredCancel(Task task) => TryGet(task, out LoopTaskState? state) && state!.IsCancelPending;
+
     /// <summary>Whether a cancellation was requested and no loop-aware await has taken it yet.</summary>
     public virtual bool IsCancelPending => false;
 

@@ -101,7 +101,7 @@ internal sealed class WaitForState<T> : LoopOperation<T>
 
     private void OnGraceOver()
     {
-        if (IsDone || _inner.IsCompleted || !TakesNoCancellation(_inner))
+        if (IsDone || _inner.IsCompleted || !HasUndeliveredCancel(_inner))
         {
             // Done, or cleaning up after a cancellation it took: wait on, as asyncio does.
             return;
@@ -129,9 +129,6 @@ internal sealed class WaitForState<T> : LoopOperation<T>
             TrySetException(NewTimeout());
         }
     }
-
-    /// <summary>Whether the cancellation requested for <paramref name="task"/> is still undelivered: no loop-aware await took it.</summary>
-    internal static bool TakesNoCancellation(Task task) => TryGet(task, out LoopTaskState? state) && state!.IsCancelPending;
 
     /// <summary>Requests the inner task's cancellation; false if the library cannot cancel it.</summary>
     private bool CancelInner() =>

@@ -17,7 +17,7 @@ namespace Scheduler.Tests.Tasks;
 /// </summary>
 public class CancellationGraceTests
 {
-    private static LoopOptions VirtualTime(List<LoopExceptionContext> reports, TimeSpan? grace = null) => new()
+    private static LoopOptions VirtualTime(TimeSpan? grace = null) => new()
     {
         TimeProvider = new FakeTimeProvider(),
         AutoAdvance = true,
@@ -34,7 +34,7 @@ public class CancellationGraceTests
     {
         var reports = new List<LoopExceptionContext>();
         var never = new TaskCompletionSource<int>();
-        using var loop = new LoopTaskScheduler(VirtualTime(reports));
+        using var loop = new LoopTaskScheduler(VirtualTime());
         Collect(loop, reports);
         TimeSpan start = loop.Time();
         TimeSpan timedOutAt = TimeSpan.Zero;
@@ -66,7 +66,7 @@ public class CancellationGraceTests
     {
         var reports = new List<LoopExceptionContext>();
         var never = new TaskCompletionSource<int>();
-        using var loop = new LoopTaskScheduler(VirtualTime(reports, TimeSpan.FromSeconds(2)));
+        using var loop = new LoopTaskScheduler(VirtualTime(TimeSpan.FromSeconds(2)));
         Collect(loop, reports);
 
         TimeSpan start = loop.Time();
@@ -89,7 +89,7 @@ public class CancellationGraceTests
     public void WaitFor_TaskThatTakesItsCancellation_IsNotReported() => Guard.Run(() =>
     {
         var reports = new List<LoopExceptionContext>();
-        using var loop = new LoopTaskScheduler(VirtualTime(reports));
+        using var loop = new LoopTaskScheduler(VirtualTime());
         Collect(loop, reports);
 
         Should.Throw<TimeoutException>(() => loop.RunUntilComplete(async () =>
@@ -102,7 +102,7 @@ public class CancellationGraceTests
     public void WaitFor_TaskThatTookItsCancellationAndCleansUpLongerThanTheGrace_IsWaitedFor() => Guard.Run(() =>
     {
         var reports = new List<LoopExceptionContext>();
-        using var loop = new LoopTaskScheduler(VirtualTime(reports));
+        using var loop = new LoopTaskScheduler(VirtualTime());
         Collect(loop, reports);
         TimeSpan start = loop.Time();
 
@@ -137,7 +137,7 @@ public class CancellationGraceTests
     {
         var reports = new List<LoopExceptionContext>();
         var late = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var loop = new LoopTaskScheduler(VirtualTime(reports, Timeout.InfiniteTimeSpan));
+        using var loop = new LoopTaskScheduler(VirtualTime(Timeout.InfiniteTimeSpan));
         Collect(loop, reports);
 
         TimeSpan start = loop.Time();
