@@ -11,16 +11,24 @@ internal static class CallerStack
 {
     private const int MaxFrames = 8;
 
-    public static string Capture()
+    public static string Capture() => Capture(new StackTrace(1, fNeedFileInfo: true).GetFrames() ?? [], skipped: null);
+
+    /// <summary>The caller's frames in <paramref name="frames"/>, leaving out those of <paramref name="skipped"/> too.</summary>
+    public static string Capture(StackFrame[] frames, Assembly? skipped)
     {
         Assembly library = typeof(CallerStack).Assembly;
         var text = new StringBuilder();
         int shown = 0;
         bool inCaller = false;
         string? previous = null;
-        foreach (StackFrame frame in new StackTrace(1, fNeedFileInfo: true).GetFrames() ?? [])
+        foreach (StackFrame frame in frames)
         {
             MethodBase? method = frame.GetMethod();
+            if (skipped is not null && method?.DeclaringType?.Assembly == skipped)
+            {
+                continue;
+            }
+
             bool fromLibrary = method?.DeclaringType?.Assembly == library;
             if (fromLibrary)
             {

@@ -10,6 +10,9 @@ public sealed partial class LoopTaskScheduler
     /// <summary>The TPL task a run executes in while it runs (see <see cref="RunAsTask"/>); null between runs.</summary>
     private Task? _runTask;
 
+    /// <summary>Whether this loop, having run in debug mode, keeps <see cref="LeftLoopListener"/> listening until it closes.</summary>
+    private bool _reportsEscapes;
+
     /// <summary>
     /// Runs <paramref name="body"/> on the calling thread inside a TPL task of this scheduler, so that
     /// <c>TaskScheduler.Current</c> is the loop in everything the loop runs: callbacks, posted <c>await</c> continuations
@@ -20,7 +23,8 @@ public sealed partial class LoopTaskScheduler
     /// The runtime answers <c>TaskScheduler.Current</c> from the task executing on the thread; a posted continuation is a
     /// delegate, not a task, so without this it would read the thread pool's. One task per run, not one per callback
     /// (what a context that wraps every post in a task pays). The task does not capture the caller's execution context
-    /// (the loop switches contexts itself) and takes no attached children.
+    /// (the loop switches contexts itself) and takes no attached children. Where .NET clears <c>Current</c> anyway, a run
+    /// in debug mode reports the tasks that left the loop through it (<see cref="LeftLoopListener"/>).
     /// </remarks>
     private void RunAsTask(Action<LoopTaskScheduler> body)
     {
@@ -37,6 +41,12 @@ public sealed partial class LoopTaskScheduler
         }
 
         _runTask = task;
+        if (Debug && !_reportsEscapes)
+        {
+            _reportsEscapes = true;
+            LeftLoopListener.Attach();
+        }
+
         try
         {
             task.RunSynchronously(this);
@@ -47,6 +57,16 @@ public sealed partial class LoopTaskScheduler
         }
 
         run.Failure?.Throw();
+    }
+
+    /// <summary>Called by <see cref="Close"/>: a continuation created in a run may be queued after it, until the loop closes.</summary>
+    private void StopReportingEscapes()
+    {
+        if (_reportsEscapes)
+        {
+            _reportsEscapes = false;
+            LeftLoopListener.Detach();
+        }
     }
 
     /// <summary>Whether <paramref name="task"/> is the task the current run executes in.</summary>

@@ -222,6 +222,7 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
         _hooks.Close();
         _callbacks.Close();
         LoopMetrics.Unregister(this);
+        StopReportingEscapes();
         ReportTasksAtClose();
     }
 
