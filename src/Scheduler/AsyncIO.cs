@@ -146,8 +146,7 @@ public static class AsyncIO
 
     /// <summary>The loop running on the calling thread. Equivalent to asyncio's <c>asyncio.get_running_loop()</c>.</summary>
     /// <exception cref="InvalidOperationException">No loop runs on this thread.</exception>
-    public static LoopTaskScheduler GetRunningLoop() =>
-        LoopTaskScheduler.Running ?? throw new InvalidOperationException("No event loop is running on this thread: call this from code running on a loop (AsyncIO.Run, RunUntilComplete).");
+    public static LoopTaskScheduler GetRunningLoop() => LoopTaskScheduler.RunningOrThrow();
 
     /// <summary>
     /// The running loop; else this thread's loop (<see cref="SetEventLoop"/>); else a new loop, set as this thread's.

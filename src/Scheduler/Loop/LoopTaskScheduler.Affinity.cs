@@ -44,6 +44,10 @@ public sealed partial class LoopTaskScheduler
     /// <summary>The loop running on the calling thread, or null.</summary>
     internal static LoopTaskScheduler? Running => t_running;
 
+    /// <summary>The loop running on the calling thread; throws, naming the fix, when none runs.</summary>
+    internal static LoopTaskScheduler RunningOrThrow() =>
+        t_running ?? throw new InvalidOperationException("No event loop is running on this thread: call this from code running on a loop (AsyncIO.Run, RunUntilComplete).");
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private unsafe bool OnLoopStack()
     {

@@ -82,8 +82,11 @@ internal sealed class GatherState<TChild, TResult> : LoopOperation<TResult>
         }
     }
 
-    public override string DescribeAwait() =>
-        $"{(_settled ? "AsyncIO.GatherSettled" : "AsyncIO.Gather")}({string.Join(", ", Array.ConvertAll(_children, static c => c.GetName()))})";
+    public override string DescribeAwait()
+    {
+        string operation = _settled ? "AsyncIO.GatherSettled" : "AsyncIO.Gather";
+        return $"{operation}({string.Join(", ", Array.ConvertAll(_children, static c => c.GetName()))})";
+    }
 
     /// <summary>
     /// asyncio's <c>gather(...).cancel()</c>: requests every child's cancellation, then ends cancelled once they are

@@ -83,7 +83,7 @@ public static partial class LoopExtensions
             throw new ArgumentNullException(nameof(callback));
         }
 
-        LoopTaskScheduler loop = (LoopTaskState.TryGet(task, out LoopTaskState? state) ? state!.Loop : null) ?? AsyncIO.GetRunningLoop();
+        LoopTaskScheduler loop = (LoopTaskState.TryGet(task, out LoopTaskState? state) ? state!.Loop : null) ?? LoopTaskScheduler.RunningOrThrow();
 
         // A continuation queued on the loop's scheduler is a callback in its ready queue, as asyncio's call_soon; not inline.
         _ = task.ContinueWith(

@@ -349,16 +349,3 @@ internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, 
         }
     }
 }
-
-/// <summary>A wait a task dump can name.</summary>
-internal interface IDescribedWait
-{
-    /// <summary>What the wait is: <c>AsyncIO.Sleep until …</c>, <c>LoopLock.AcquireAsync</c>.</summary>
-    string Describe();
-
-    /// <summary>What the wait resumed last, for reports.</summary>
-    object? LastResumed { get; }
-
-    /// <summary>The operation, without the details of one use: <c>AsyncIO.Sleep</c>, <c>LoopLock.AcquireAsync</c>.</summary>
-    string Operation { get; }
-}

@@ -278,6 +278,3 @@ internal sealed class LoopTask<T> : LoopTaskState
         }
     }
 }
-
-/// <summary>The result type of a task whose body returns a plain <see cref="Task"/>.</summary>
-internal readonly struct VoidResult;

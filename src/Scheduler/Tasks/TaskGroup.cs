@@ -39,7 +39,7 @@ public sealed class TaskGroup : IAsyncDisposable
     /// <exception cref="InvalidOperationException">No loop runs on this thread.</exception>
     public TaskGroup()
     {
-        _loop = AsyncIO.GetRunningLoop();
+        _loop = LoopTaskScheduler.RunningOrThrow();
         if (LoopTaskState.Current is { } current && ReferenceEquals(current.Loop, _loop))
         {
             _owner = current;
