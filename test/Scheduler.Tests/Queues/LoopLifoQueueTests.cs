@@ -16,11 +16,7 @@ public class LoopLifoQueueTests
 
         List<string> taken = test.OnLoop(() =>
         {
-            foreach (string item in new[] { "a", "b", "c", "d" })
-            {
-                sut.TryPut(item).ShouldBeTrue();
-            }
-
+            sut.PutAll("a", "b", "c", "d");
             return Enumerable.Range(0, 4).Select(_ => sut.GetAsync().ShouldCompleteSynchronously()).ToList();
         });
 
@@ -58,11 +54,7 @@ public class LoopLifoQueueTests
     {
         using var test = new TestLoop();
         var sut = new LoopLifoQueue<int>(maxSize: 2);
-        test.OnLoop(() =>
-        {
-            sut.TryPut(1).ShouldBeTrue();
-            sut.TryPut(2).ShouldBeTrue();
-        });
+        test.OnLoop(() => sut.PutAll(1, 2));
         Task putter = test.Loop.CreateTask(async () => await sut.PutAsync(3));
         test.RunUntilIdle();
 

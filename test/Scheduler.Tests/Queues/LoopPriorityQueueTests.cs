@@ -17,12 +17,8 @@ public class LoopPriorityQueueTests
 
         List<int> taken = test.OnLoop(() =>
         {
-            foreach (int item in new[] { 5, 3, 9, 1, 7, 3 })
-            {
-                sut.TryPut(item).ShouldBeTrue();
-            }
-
-            return Drain(sut);
+            sut.PutAll(5, 3, 9, 1, 7, 3);
+            return sut.Drain();
         });
 
         taken.ShouldBe([1, 3, 3, 5, 7, 9]);
@@ -36,12 +32,8 @@ public class LoopPriorityQueueTests
 
         List<int> taken = test.OnLoop(() =>
         {
-            foreach (int item in new[] { 5, 3, 9, 1, 7 })
-            {
-                sut.TryPut(item).ShouldBeTrue();
-            }
-
-            return Drain(sut);
+            sut.PutAll(5, 3, 9, 1, 7);
+            return sut.Drain();
         });
 
         taken.ShouldBe([9, 7, 5, 3, 1]);
@@ -55,11 +47,8 @@ public class LoopPriorityQueueTests
 
         List<(int, string)> taken = test.OnLoop(() =>
         {
-            sut.TryPut((2, "write")).ShouldBeTrue();
-            sut.TryPut((0, "urgent")).ShouldBeTrue();
-            sut.TryPut((1, "read")).ShouldBeTrue();
-            sut.TryPut((1, "log")).ShouldBeTrue();
-            return Drain(sut);
+            sut.PutAll((2, "write"), (0, "urgent"), (1, "read"), (1, "log"));
+            return sut.Drain();
         });
 
         taken.ShouldBe([(0, "urgent"), (1, "log"), (1, "read"), (2, "write")]);
@@ -74,12 +63,8 @@ public class LoopPriorityQueueTests
 
         List<(int, string)> taken = test.OnLoop(() =>
         {
-            foreach ((int, string) item in new[] { (1, "b1"), (0, "a1"), (1, "b2"), (0, "a2"), (1, "b3"), (0, "a3") })
-            {
-                sut.TryPut(item).ShouldBeTrue();
-            }
-
-            return Drain(sut);
+            sut.PutAll((1, "b1"), (0, "a1"), (1, "b2"), (0, "a2"), (1, "b3"), (0, "a3"));
+            return sut.Drain();
         });
 
         taken.ShouldBe([(0, "a1"), (0, "a2"), (0, "a3"), (1, "b1"), (1, "b2"), (1, "b3")]);
@@ -96,12 +81,8 @@ public class LoopPriorityQueueTests
 
         List<(int, int)> taken = test.OnLoop(() =>
         {
-            foreach ((int, int) item in items)
-            {
-                sut.TryPut(item).ShouldBeTrue();
-            }
-
-            return Drain(sut);
+            sut.PutAll(items);
+            return sut.Drain();
         });
 
         taken.ShouldBe(items.OrderBy(item => item.Priority).ToList(), "LINQ's OrderBy is stable");
@@ -143,11 +124,7 @@ public class LoopPriorityQueueTests
     {
         using var test = new TestLoop();
         var sut = new LoopPriorityQueue<int>(maxSize: 2);
-        test.OnLoop(() =>
-        {
-            sut.TryPut(5).ShouldBeTrue();
-            sut.TryPut(1).ShouldBeTrue();
-        });
+        test.OnLoop(() => sut.PutAll(5, 1));
         Task putter = test.Loop.CreateTask(async () => await sut.PutAsync(0));
         test.RunUntilIdle();
 
@@ -168,23 +145,11 @@ public class LoopPriorityQueueTests
         var sut = new LoopPriorityQueue<string>();
         test.OnLoop(() =>
         {
-            sut.TryPut("b").ShouldBeTrue();
-            sut.TryPut("a").ShouldBeTrue();
+            sut.PutAll("b", "a");
             sut.Shutdown(immediate: true);
         });
 
         sut.Count.ShouldBe(0);
         test.OnLoop(() => Record.Exception(() => sut.TryGet(out _))).ShouldBeOfType<QueueShutDownException>();
     });
-
-    private static List<T> Drain<T>(LoopQueue<T> queue)
-    {
-        var items = new List<T>();
-        while (queue.TryGet(out T item))
-        {
-            items.Add(item);
-        }
-
-        return items;
-    }
 }

@@ -18,11 +18,7 @@ public class LoopQueueTests
 
         List<string> taken = test.OnLoop(() =>
         {
-            foreach (string item in new[] { "c", "a", "b", "a" })
-            {
-                sut.TryPut(item).ShouldBeTrue();
-            }
-
+            sut.PutAll("c", "a", "b", "a");
             return Enumerable.Range(0, 4).Select(_ => sut.GetAsync().ShouldCompleteSynchronously()).ToList();
         });
 
@@ -121,13 +117,7 @@ public class LoopQueueTests
     {
         using var test = new TestLoop();
         var sut = new LoopQueue<int>();
-        test.OnLoop(() =>
-        {
-            for (int i = 1; i <= 5; i++)
-            {
-                sut.TryPut(i).ShouldBeTrue();
-            }
-        });
+        test.OnLoop(() => sut.PutAll(1, 2, 3, 4, 5));
         var read = new List<int>();
 
         Task reader = test.Loop.CreateTask(async () =>
@@ -189,12 +179,7 @@ public class LoopQueueTests
             Task<int> late = test.Loop.CreateTask(async () => await sut.GetAsync());
             test.RunUntilIdle();
 
-            test.OnLoop(() =>
-            {
-                sut.TryPut(10).ShouldBeTrue();
-                sut.TryPut(20).ShouldBeTrue();
-                sut.TryPut(30).ShouldBeTrue();
-            });
+            test.OnLoop(() => sut.PutAll(10, 20, 30));
 
             new[] { getters[0], getters[2], getters[4] }.ShouldAllBe(getter => getter.IsCanceled);
             getters[1].Result.ShouldBe(10);

@@ -30,18 +30,8 @@ public abstract class QueueContractTests
 
         List<int> taken = test.OnLoop(() =>
         {
-            foreach (int item in items)
-            {
-                sut.TryPut(item).ShouldBeTrue();
-            }
-
-            var result = new List<int>();
-            while (sut.TryGet(out int item))
-            {
-                result.Add(item);
-            }
-
-            return result;
+            sut.PutAll(items);
+            return sut.Drain();
         });
 
         taken.ShouldBe(ExpectedOrder(items));
@@ -100,14 +90,13 @@ public abstract class QueueContractTests
 
         bool third = test.OnLoop(() =>
         {
-            sut.TryPut(1).ShouldBeTrue();
-            sut.TryPut(2).ShouldBeTrue();
+            sut.PutAll(1, 2);
             return sut.TryPut(3);
         });
 
         third.ShouldBeFalse();
         sut.Count.ShouldBe(2);
-        List<int> left = test.OnLoop(() => Drain(sut));
+        List<int> left = test.OnLoop(() => sut.Drain());
         left.Order().ShouldBe([1, 2]);
     });
 
@@ -149,11 +138,7 @@ public abstract class QueueContractTests
     {
         using var test = new TestLoop();
         LoopQueue<int> sut = Create(maxSize: 2);
-        test.OnLoop(() =>
-        {
-            sut.TryPut(1).ShouldBeTrue();
-            sut.TryPut(2).ShouldBeTrue();
-        });
+        test.OnLoop(() => sut.PutAll(1, 2));
         Task putter = test.Loop.CreateTask(async () => await sut.PutAsync(3));
         test.RunUntilIdle();
 
@@ -172,7 +157,7 @@ public abstract class QueueContractTests
         putter.IsCompletedSuccessfully.ShouldBeTrue();
         sut.Count.ShouldBe(2);
         sut.IsFull.ShouldBeTrue();
-        List<int> rest = test.OnLoop(() => Drain(sut));
+        List<int> rest = test.OnLoop(() => sut.Drain());
         rest.Append(first).Order().ShouldBe([1, 2, 3]);
     });
 
@@ -210,13 +195,7 @@ public abstract class QueueContractTests
 
         test.RunUntilIdle();
 
-        test.OnLoop(() =>
-        {
-            foreach (int item in new[] { 40, 10, 30, 20 })
-            {
-                sut.TryPut(item).ShouldBeTrue();
-            }
-        });
+        test.OnLoop(() => sut.PutAll(40, 10, 30, 20));
 
         getters.Select(g => g.Result).ShouldBe([40, 10, 30, 20], "each put goes to the first getter still waiting");
         sut.IsEmpty.ShouldBeTrue();
@@ -304,13 +283,11 @@ public abstract class QueueContractTests
         {
             cts.Cancel();
             task.Cancel();
-            sut.TryPut(1).ShouldBeTrue();
-            sut.TryPut(2).ShouldBeTrue();
-            sut.TryPut(3).ShouldBeTrue();
+            sut.PutAll(1, 2, 3);
         });
 
         // Woken before their cancellation arrived, the getters keep their item: none is lost, none is doubled.
-        List<int> left = test.OnLoop(() => Drain(sut));
+        List<int> left = test.OnLoop(() => sut.Drain());
         received.Concat(left).Order().ShouldBe([1, 2, 3]);
     });
 
@@ -384,7 +361,7 @@ public abstract class QueueContractTests
         test.OnLoop(cts.Cancel);
         cancelled.IsCanceled.ShouldBeTrue();
 
-        List<int> taken = test.OnLoop(() => Drain(sut));
+        List<int> taken = test.OnLoop(() => sut.Drain());
 
         taken.ShouldBe([1]);
         sut.IsEmpty.ShouldBeTrue();
@@ -409,7 +386,7 @@ public abstract class QueueContractTests
 
         first.ShouldBe(1);
         next.IsCompletedSuccessfully.ShouldBeTrue();
-        test.OnLoop(() => Drain(sut)).ShouldBe([2]);
+        test.OnLoop(() => sut.Drain()).ShouldBe([2]);
     });
 
     [Fact]
@@ -420,8 +397,7 @@ public abstract class QueueContractTests
 
         Exception? error = test.OnLoop(() =>
         {
-            sut.TryPut(1).ShouldBeTrue();
-            sut.TryPut(2).ShouldBeTrue();
+            sut.PutAll(1, 2);
             sut.TryGet(out _).ShouldBeTrue();
             sut.TryGet(out _).ShouldBeTrue();
             sut.TaskDone();
@@ -455,11 +431,7 @@ public abstract class QueueContractTests
     {
         using var test = new TestLoop();
         LoopQueue<int> sut = Create();
-        test.OnLoop(() =>
-        {
-            sut.TryPut(1).ShouldBeTrue();
-            sut.TryPut(2).ShouldBeTrue();
-        });
+        test.OnLoop(() => sut.PutAll(1, 2));
         Task joiner = test.Loop.CreateTask(async () => await sut.JoinAsync());
         Task joiner2 = test.Loop.CreateTask(async () => await sut.JoinAsync());
         test.RunUntilIdle();
@@ -493,11 +465,7 @@ public abstract class QueueContractTests
         LoopQueue<int> sut = Create(maxSize: 1);
         Task<int> getter = test.Loop.CreateTask(async () => await sut.GetAsync());
         test.RunUntilIdle();
-        test.OnLoop(() =>
-        {
-            sut.TryPut(1).ShouldBeTrue();
-            sut.TryPut(2).ShouldBeTrue();
-        });
+        test.OnLoop(() => sut.PutAll(1, 2));
         test.Loop.CreateTask(async () => await sut.PutAsync(3));
         Task joiner = test.Loop.CreateTask(async () => await sut.JoinAsync());
         test.RunUntilIdle();
@@ -558,9 +526,7 @@ public abstract class QueueContractTests
         LoopQueue<int> sut = Create();
         test.OnLoop(() =>
         {
-            sut.TryPut(1).ShouldBeTrue();
-            sut.TryPut(2).ShouldBeTrue();
-            sut.TryPut(3).ShouldBeTrue();
+            sut.PutAll(1, 2, 3);
             sut.Shutdown();
         });
 
@@ -643,11 +609,7 @@ public abstract class QueueContractTests
     {
         using var test = new TestLoop();
         LoopQueue<int> sut = Create(maxSize: 2);
-        test.OnLoop(() =>
-        {
-            sut.TryPut(1).ShouldBeTrue();
-            sut.TryPut(2).ShouldBeTrue();
-        });
+        test.OnLoop(() => sut.PutAll(1, 2));
         Task putter = test.Loop.CreateTask(async () => await sut.PutAsync(3));
         Task joiner = test.Loop.CreateTask(async () => await sut.JoinAsync());
         test.RunUntilIdle();
@@ -684,9 +646,7 @@ public abstract class QueueContractTests
         LoopQueue<int> sut = Create();
         test.OnLoop(() =>
         {
-            sut.TryPut(1).ShouldBeTrue();
-            sut.TryPut(2).ShouldBeTrue();
-            sut.TryPut(3).ShouldBeTrue();
+            sut.PutAll(1, 2, 3);
             sut.TryGet(out _).ShouldBeTrue();
         });
         Task joiner = test.Loop.CreateTask(async () => await sut.JoinAsync());
@@ -705,13 +665,7 @@ public abstract class QueueContractTests
         using var test = new TestLoop();
         LoopQueue<int> sut = Create();
         int[] first = [4, 2, 6];
-        test.OnLoop(() =>
-        {
-            foreach (int item in first)
-            {
-                sut.TryPut(item).ShouldBeTrue();
-            }
-        });
+        test.OnLoop(() => sut.PutAll(first));
         var read = new List<int>();
         Task reader = test.Loop.CreateTask(async () =>
         {
@@ -895,10 +849,7 @@ public abstract class QueueContractTests
         using var test = new TestLoop();
         LoopQueue<int> sut = Create();
 
-        // Bind the queue to the loop (a waiting get), so the measured path is the real, checked one.
-        test.Loop.CreateTask(async () => await sut.GetAsync());
-        test.RunUntilIdle();
-        test.OnLoop(() => sut.TryPut(0).ShouldBeTrue());
+        BindToLoop(test, sut);
 
         long allocated = test.OnLoop(() =>
         {
@@ -930,9 +881,7 @@ public abstract class QueueContractTests
     {
         using var test = new TestLoop();
         LoopQueue<int> sut = Create(maxSize: 16);
-        test.Loop.CreateTask(async () => await sut.GetAsync());
-        test.RunUntilIdle();
-        test.OnLoop(() => sut.TryPut(0).ShouldBeTrue());
+        BindToLoop(test, sut);
 
         long allocated = test.OnLoop(() =>
         {
@@ -958,15 +907,15 @@ public abstract class QueueContractTests
         }
     });
 
-    private static List<int> Drain(LoopQueue<int> queue)
+    /// <summary>
+    /// Binds the queue to the loop the way a real use does (a get that waits, then the put that serves it), so that an
+    /// allocation test measures the real, checked path.
+    /// </summary>
+    private static void BindToLoop(TestLoop test, LoopQueue<int> queue)
     {
-        var items = new List<int>();
-        while (queue.TryGet(out int item))
-        {
-            items.Add(item);
-        }
-
-        return items;
+        test.Loop.CreateTask(async () => await queue.GetAsync());
+        test.RunUntilIdle();
+        test.OnLoop(() => queue.TryPut(0).ShouldBeTrue());
     }
 }
 

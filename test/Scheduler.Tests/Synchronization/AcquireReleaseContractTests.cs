@@ -32,15 +32,10 @@ public abstract class AcquireReleaseContractTests
     public void AcquireAsync_Contended_WaitsUntilRelease() => Guard.Run(() =>
     {
         using var test = new TestLoop();
-        Acquirable sut = Create();
-        test.OnLoop(() => sut.AcquireAsync().ShouldCompleteSynchronously());
+        Acquirable sut = CreateHeld(test);
         bool acquired = false;
 
-        Task waiter = test.Loop.CreateTask(async () =>
-        {
-            await sut.AcquireAsync();
-            acquired = true;
-        });
+        Task waiter = StartAcquirer(test, sut, () => acquired = true);
         test.RunUntilIdle();
 
         acquired.ShouldBeFalse();
@@ -58,15 +53,13 @@ public abstract class AcquireReleaseContractTests
     public void Release_WithWaiters_WakesThemInFifoOrder() => Guard.Run(() =>
     {
         using var test = new TestLoop();
-        Acquirable sut = Create();
-        test.OnLoop(() => sut.AcquireAsync().ShouldCompleteSynchronously());
+        Acquirable sut = CreateHeld(test);
         var order = new List<int>();
         for (int i = 0; i < 5; i++)
         {
             int id = i;
-            test.Loop.CreateTask(async () =>
+            StartAcquirer(test, sut, () =>
             {
-                await sut.AcquireAsync();
                 order.Add(id);
                 sut.Release();
             });
@@ -85,14 +78,9 @@ public abstract class AcquireReleaseContractTests
     public void Release_WithWaiter_SchedulesItInsteadOfRunningInline() => Guard.Run(() =>
     {
         using var test = new TestLoop();
-        Acquirable sut = Create();
-        test.OnLoop(() => sut.AcquireAsync().ShouldCompleteSynchronously());
+        Acquirable sut = CreateHeld(test);
         bool resumed = false;
-        test.Loop.CreateTask(async () =>
-        {
-            await sut.AcquireAsync();
-            resumed = true;
-        });
+        StartAcquirer(test, sut, () => resumed = true);
         test.RunUntilIdle();
         bool resumedInsideRelease = true;
         bool lockedAfterRelease = false;
@@ -113,8 +101,7 @@ public abstract class AcquireReleaseContractTests
     public void AcquireAsync_CancelledByTokenWhileWaiting_TakesNothingAndNextWaiterGetsIt() => Guard.Run(() =>
     {
         using var test = new TestLoop();
-        Acquirable sut = Create();
-        test.OnLoop(() => sut.AcquireAsync().ShouldCompleteSynchronously());
+        Acquirable sut = CreateHeld(test);
         using var cts = new CancellationTokenSource();
         var events = new List<string>();
         Task first = test.Loop.CreateTask(async () =>
@@ -129,11 +116,7 @@ public abstract class AcquireReleaseContractTests
                 events.Add("first cancelled");
             }
         });
-        Task second = test.Loop.CreateTask(async () =>
-        {
-            await sut.AcquireAsync();
-            events.Add("second acquired");
-        });
+        Task second = StartAcquirer(test, sut, () => events.Add("second acquired"));
         test.RunUntilIdle();
 
         test.OnLoop(cts.Cancel);
@@ -157,19 +140,10 @@ public abstract class AcquireReleaseContractTests
     public void AcquireAsync_CancelledByTaskCancelWhileWaiting_TakesNothingAndNextWaiterGetsIt() => Guard.Run(() =>
     {
         using var test = new TestLoop();
-        Acquirable sut = Create();
-        test.OnLoop(() => sut.AcquireAsync().ShouldCompleteSynchronously());
+        Acquirable sut = CreateHeld(test);
         var events = new List<string>();
-        Task first = test.Loop.CreateTask(async () =>
-        {
-            await sut.AcquireAsync();
-            events.Add("first acquired");
-        });
-        Task second = test.Loop.CreateTask(async () =>
-        {
-            await sut.AcquireAsync();
-            events.Add("second acquired");
-        });
+        Task first = StartAcquirer(test, sut, () => events.Add("first acquired"));
+        Task second = StartAcquirer(test, sut, () => events.Add("second acquired"));
         test.RunUntilIdle();
 
         test.OnLoop(() => first.Cancel().ShouldBeTrue());
@@ -193,8 +167,7 @@ public abstract class AcquireReleaseContractTests
     public void AcquireAsync_OnlyWaiterCancelled_ReleaseFreesTheLock() => Guard.Run(() =>
     {
         using var test = new TestLoop();
-        Acquirable sut = Create();
-        test.OnLoop(() => sut.AcquireAsync().ShouldCompleteSynchronously());
+        Acquirable sut = CreateHeld(test);
         using var cts = new CancellationTokenSource();
         Task waiter = test.Loop.CreateTask(async () => await sut.AcquireAsync(cts.Token));
         test.RunUntilIdle();
@@ -211,8 +184,7 @@ public abstract class AcquireReleaseContractTests
     public void AcquireAsync_TokenAlreadyCancelledWhenContended_ThrowsAndTakesNothing() => Guard.Run(() =>
     {
         using var test = new TestLoop();
-        Acquirable sut = Create();
-        test.OnLoop(() => sut.AcquireAsync().ShouldCompleteSynchronously());
+        Acquirable sut = CreateHeld(test);
         using var cts = new CancellationTokenSource();
         cts.Cancel();
 
@@ -228,8 +200,7 @@ public abstract class AcquireReleaseContractTests
     public void AcquireAsync_TokenCancelledInTheIterationOfRelease_NoLockIsLost() => Guard.Run(() =>
     {
         using var test = new TestLoop();
-        Acquirable sut = Create();
-        test.OnLoop(() => sut.AcquireAsync().ShouldCompleteSynchronously());
+        Acquirable sut = CreateHeld(test);
         using var cts = new CancellationTokenSource();
         int firstOutcomes = 0;
         bool secondAcquired = false;
@@ -249,9 +220,8 @@ public abstract class AcquireReleaseContractTests
             firstOutcomes++;
             sut.Release();
         });
-        test.Loop.CreateTask(async () =>
+        StartAcquirer(test, sut, () =>
         {
-            await sut.AcquireAsync();
             secondAcquired = true;
             sut.Release();
         });
@@ -273,17 +243,11 @@ public abstract class AcquireReleaseContractTests
     public void AcquireAsync_TaskCancelledInTheIterationOfRelease_NoLockIsLost() => Guard.Run(() =>
     {
         using var test = new TestLoop();
-        Acquirable sut = Create();
-        test.OnLoop(() => sut.AcquireAsync().ShouldCompleteSynchronously());
+        Acquirable sut = CreateHeld(test);
         bool secondAcquired = false;
-        Task first = test.Loop.CreateTask(async () =>
+        Task first = StartAcquirer(test, sut, sut.Release);
+        StartAcquirer(test, sut, () =>
         {
-            await sut.AcquireAsync();
-            sut.Release();
-        });
-        test.Loop.CreateTask(async () =>
-        {
-            await sut.AcquireAsync();
             secondAcquired = true;
             sut.Release();
         });
@@ -306,13 +270,11 @@ public abstract class AcquireReleaseContractTests
     {
         // asyncio's pattern: t = create_task(lock.acquire()); ... t.cancel(). A task that ends cancelled must not hold the lock.
         using var test = new TestLoop();
-        Acquirable sut = Create();
-        test.OnLoop(() => sut.AcquireAsync().ShouldCompleteSynchronously());
+        Acquirable sut = CreateHeld(test);
         bool secondAcquired = false;
         Task first = test.Loop.CreateTask(async () => await sut.AcquireAsync());
-        test.Loop.CreateTask(async () =>
+        StartAcquirer(test, sut, () =>
         {
-            await sut.AcquireAsync();
             secondAcquired = true;
             sut.Release();
         });
@@ -341,8 +303,7 @@ public abstract class AcquireReleaseContractTests
     public void AcquireAsync_TaskCancelRequestedBeforeTheWait_ThrowsAndTakesNothing() => Guard.Run(() =>
     {
         using var test = new TestLoop();
-        Acquirable sut = Create();
-        test.OnLoop(() => sut.AcquireAsync().ShouldCompleteSynchronously());
+        Acquirable sut = CreateHeld(test);
         bool caught = false;
         Task waiter = test.Loop.CreateTask(async () =>
         {
@@ -370,8 +331,7 @@ public abstract class AcquireReleaseContractTests
     public void AcquireAsync_TokenCancelledFromOtherThread_CancelsTheWaitOnTheLoop() => Guard.Run(() =>
     {
         using var test = new TestLoop();
-        Acquirable sut = Create();
-        test.OnLoop(() => sut.AcquireAsync().ShouldCompleteSynchronously());
+        Acquirable sut = CreateHeld(test);
         using var cts = new CancellationTokenSource();
         Task waiter = test.Loop.CreateTask(async () => await sut.AcquireAsync(cts.Token));
         test.RunUntilIdle();
@@ -387,8 +347,7 @@ public abstract class AcquireReleaseContractTests
     public void AcquireAsync_StaleTokenOfAnEarlierWait_DoesNotCancelALaterWaiter() => Guard.Run(() =>
     {
         using var test = new TestLoop();
-        Acquirable sut = Create();
-        test.OnLoop(() => sut.AcquireAsync().ShouldCompleteSynchronously());
+        Acquirable sut = CreateHeld(test);
         using var stale = new CancellationTokenSource();
         Task first = test.Loop.CreateTask(async () => await sut.AcquireAsync(stale.Token));
         test.RunUntilIdle();
@@ -409,14 +368,9 @@ public abstract class AcquireReleaseContractTests
     public void Release_FromOtherThreadWhileLoopRunsWithWaiter_ThrowsNamingThreadSafeEntryPoints() => Guard.Run(() =>
     {
         using var test = new TestLoop();
-        Acquirable sut = Create();
-        test.OnLoop(() => sut.AcquireAsync().ShouldCompleteSynchronously());
+        Acquirable sut = CreateHeld(test);
         bool waiterAcquired = false;
-        test.Loop.CreateTask(async () =>
-        {
-            await sut.AcquireAsync();
-            waiterAcquired = true;
-        });
+        StartAcquirer(test, sut, () => waiterAcquired = true);
         test.RunUntilIdle();
 
         Exception? error = test.OnLoop(() => LoopTestHelpers.FromOtherThread(sut.Release));
@@ -430,8 +384,7 @@ public abstract class AcquireReleaseContractTests
     public void AcquireAsync_FromOtherThreadWhileLoopRunsOnHeldLock_ThrowsNamingThreadSafeEntryPoints() => Guard.Run(() =>
     {
         using var test = new TestLoop();
-        Acquirable sut = Create();
-        test.OnLoop(() => sut.AcquireAsync().ShouldCompleteSynchronously());
+        Acquirable sut = CreateHeld(test);
         test.Loop.CreateTask(async () => await sut.AcquireAsync());
         test.RunUntilIdle();
 
@@ -444,15 +397,10 @@ public abstract class AcquireReleaseContractTests
     public void AcquireAsync_FromOtherThreadWhileLoopRunsOnFreeLock_ThrowsNamingThreadSafeEntryPoints() => Guard.Run(() =>
     {
         using var test = new TestLoop();
-        Acquirable sut = Create();
 
         // Bind the primitive to the loop the way asyncio does: by waiting on it once.
-        test.OnLoop(() => sut.AcquireAsync().ShouldCompleteSynchronously());
-        test.Loop.CreateTask(async () =>
-        {
-            await sut.AcquireAsync();
-            sut.Release();
-        });
+        Acquirable sut = CreateHeld(test);
+        StartAcquirer(test, sut, sut.Release);
         test.RunUntilIdle();
         test.OnLoop(sut.Release);
         sut.Locked.ShouldBeFalse();
@@ -479,6 +427,22 @@ public abstract class AcquireReleaseContractTests
         error.ShouldBeMisuseFromOtherThread();
         sut.Locked.ShouldBeTrue("the refused call must not have released the lock");
     });
+
+    /// <summary>A new primitive from <see cref="Create"/>, acquired on the loop at once as it is free: its one lock or permit is held.</summary>
+    private Acquirable CreateHeld(TestLoop test)
+    {
+        Acquirable sut = Create();
+        test.OnLoop(() => sut.AcquireAsync().ShouldCompleteSynchronously());
+        return sut;
+    }
+
+    /// <summary>Starts a task that waits to acquire <paramref name="sut"/>, then runs <paramref name="onAcquired"/> (holding it).</summary>
+    private static Task StartAcquirer(TestLoop test, Acquirable sut, Action onAcquired) =>
+        test.Loop.CreateTask(async () =>
+        {
+            await sut.AcquireAsync();
+            onAcquired();
+        });
 
     /// <summary>The acquire/release face of a primitive under test.</summary>
     private protected sealed class Acquirable(Func<CancellationToken, ValueTask> acquire, Action release, Func<bool> locked)

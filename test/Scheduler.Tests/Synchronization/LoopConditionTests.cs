@@ -62,12 +62,7 @@ public class LoopConditionTests
     {
         using var test = new TestLoop();
         var sut = new LoopCondition();
-        test.Loop.CreateTask(async () =>
-        {
-            await sut.AcquireAsync();
-            await sut.WaitAsync();
-            sut.Release();
-        });
+        StartNotifiedWaiter(test, sut);
 
         test.RunUntilIdle();
 
@@ -83,13 +78,7 @@ public class LoopConditionTests
         for (int i = 0; i < 4; i++)
         {
             int id = i;
-            test.Loop.CreateTask(async () =>
-            {
-                await sut.AcquireAsync();
-                await sut.WaitAsync();
-                order.Add(id);
-                sut.Release();
-            });
+            StartNotifiedWaiter(test, sut, () => order.Add(id));
         }
 
         test.RunUntilIdle();
@@ -121,13 +110,7 @@ public class LoopConditionTests
         for (int i = 0; i < 5; i++)
         {
             int id = i;
-            test.Loop.CreateTask(async () =>
-            {
-                await sut.AcquireAsync();
-                await sut.WaitAsync();
-                order.Add(id);
-                sut.Release();
-            });
+            StartNotifiedWaiter(test, sut, () => order.Add(id));
         }
 
         test.RunUntilIdle();
@@ -167,13 +150,10 @@ public class LoopConditionTests
         var sut = new LoopCondition();
         bool resumed = false;
         bool lockedOnReturn = false;
-        test.Loop.CreateTask(async () =>
+        StartNotifiedWaiter(test, sut, () =>
         {
-            await sut.AcquireAsync();
-            await sut.WaitAsync();
             resumed = true;
             lockedOnReturn = sut.Locked;
-            sut.Release();
         });
         test.RunUntilIdle();
 
@@ -201,13 +181,7 @@ public class LoopConditionTests
         var sut = new LoopCondition();
         var events = new List<string>();
         var gate = new LoopEvent();
-        test.Loop.CreateTask(async () =>
-        {
-            await sut.AcquireAsync();
-            await sut.WaitAsync();
-            events.Add("waiter has the lock");
-            sut.Release();
-        });
+        StartNotifiedWaiter(test, sut, () => events.Add("waiter has the lock"));
         test.RunUntilIdle();
 
         test.OnLoop(() =>
@@ -240,13 +214,7 @@ public class LoopConditionTests
         using var test = new TestLoop();
         var sut = new LoopCondition();
         var events = new List<string>();
-        test.Loop.CreateTask(async () =>
-        {
-            await sut.AcquireAsync();
-            await sut.WaitAsync();
-            events.Add("waiter resumed");
-            sut.Release();
-        });
+        StartNotifiedWaiter(test, sut, () => events.Add("waiter resumed"));
         test.RunUntilIdle();
 
         test.OnLoop(() =>
@@ -505,13 +473,7 @@ public class LoopConditionTests
 
             sut.Release();
         });
-        test.Loop.CreateTask(async () =>
-        {
-            await sut.AcquireAsync();
-            await sut.WaitAsync();
-            events.Add("second notified");
-            sut.Release();
-        });
+        StartNotifiedWaiter(test, sut, () => events.Add("second notified"));
         test.RunUntilIdle();
         test.OnLoop(cts.Cancel);
         events.ShouldBe(["first cancelled"]);
@@ -600,13 +562,7 @@ public class LoopConditionTests
 
             sut.Release();
         });
-        test.Loop.CreateTask(async () =>
-        {
-            await sut.AcquireAsync();
-            await sut.WaitAsync();
-            events.Add("second notified");
-            sut.Release();
-        });
+        StartNotifiedWaiter(test, sut, () => events.Add("second notified"));
         test.RunUntilIdle();
 
         // The notifier keeps the lock for a while after Notify (as a notifier that awaits before releasing does).
@@ -637,13 +593,7 @@ public class LoopConditionTests
         using var test = new TestLoop();
         var sut = new LoopCondition();
         bool resumed = false;
-        test.Loop.CreateTask(async () =>
-        {
-            await sut.AcquireAsync();
-            await sut.WaitAsync();
-            resumed = true;
-            sut.Release();
-        });
+        StartNotifiedWaiter(test, sut, () => resumed = true);
         test.RunUntilIdle();
         test.OnLoop(() => sut.AcquireAsync().ShouldCompleteSynchronously());
 
@@ -661,6 +611,19 @@ public class LoopConditionTests
         sut.Notify();
         sut.Release();
     });
+
+    /// <summary>
+    /// Starts a task that takes the lock and waits for a notification; once it holds the lock again it runs
+    /// <paramref name="onNotified"/>, if any, and releases the lock.
+    /// </summary>
+    private static Task StartNotifiedWaiter(TestLoop test, LoopCondition sut, Action? onNotified = null) =>
+        test.Loop.CreateTask(async () =>
+        {
+            await sut.AcquireAsync();
+            await sut.WaitAsync();
+            onNotified?.Invoke();
+            sut.Release();
+        });
 
     /// <summary>
     /// Starts a task that takes the lock and awaits <paramref name="wait"/>; if the wait throws, the task notes in
