@@ -20,7 +20,11 @@ internal static class Guard
         return null;
     });
 
-    public static T Run<T>(Func<T> body)
+    public static T Run<T>(Func<T> body) => RunOn("guarded test body", body);
+
+    /// <summary>Runs <paramref name="body"/> on a new thread named <paramref name="name"/>, waits for it within
+    /// <see cref="UnexpectedTimeout"/> and rethrows its exception.</summary>
+    public static T RunOn<T>(string name, Func<T> body)
     {
         T result = default!;
         ExceptionDispatchInfo? error = null;
@@ -37,12 +41,12 @@ internal static class Guard
         })
         {
             IsBackground = true,
-            Name = "guarded test body",
+            Name = name,
         };
         thread.Start();
         if (!thread.Join(UnexpectedTimeout))
         {
-            throw new TimeoutException($"Deadlock guard: the test body did not finish within {UnexpectedTimeout.TotalSeconds} s.");
+            throw new TimeoutException($"Deadlock guard: {name} did not finish within {UnexpectedTimeout.TotalSeconds} s.");
         }
 
         error?.Throw();
