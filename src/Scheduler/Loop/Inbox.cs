@@ -30,9 +30,8 @@ internal sealed class Inbox
     private const int MaxCapacity = 1 << 20;
 
     /// <summary>
-    /// How long (in <see cref="Thread.SpinWait"/> units, ~1.4 µs here) the loop lets posts build up when it has caught
-    /// up with busy posters. Measured with two posters (W3): 1 unit per look (what <see cref="SpinWait"/> starts with)
-    /// 28–35 ns per post, 10 units 28 ns, 30 units 18–24 ns; yielding instead 29–31 ns.
+    /// How long (in <see cref="Thread.SpinWait"/> units) the loop lets posts build up when it has caught up with busy
+    /// posters: a longer pause lets each take of the inbox carry more posts (W3; the measurements are in BENCHMARKS.md).
     /// </summary>
     private const int BurstPause = 30;
 

@@ -30,8 +30,7 @@ public sealed partial class LoopTaskScheduler
     /// <summary>True on the thread that runs the loop, while it runs.</summary>
     /// <remarks>
     /// Asked on every post, wait and wake-up, often several times per hand-off. A thread-static read is a call into the
-    /// dynamic loader on Linux (<c>__tls_get_addr</c>), about 1 ns each: a tenth of a hand-off between two tasks went
-    /// into them. The loop's code runs in frames below the one that started the run, on the loop thread's stack; an
+    /// dynamic loader on Linux (<c>__tls_get_addr</c>), a visible share of a hand-off between two tasks (W4; BENCHMARKS.md). The loop's code runs in frames below the one that started the run, on the loop thread's stack; an
     /// address within <see cref="LoopStackWindow"/> below that frame belongs to no other thread's stack, so a local's
     /// address answers without the lookup. Deeper frames, and every other thread, ask the thread-static.
     /// </remarks>

@@ -8,11 +8,10 @@ namespace Scheduler;
 /// who signals (the one poster or waker that takes back the loop's announcement that it sleeps); the signal is given here.
 /// </summary>
 /// <remarks>
-/// Before it blocks, a wait spins a moment and yields the processor once. Measured on Linux with a post every
-/// millisecond (W7), that one yield takes a third off the median wake-up (14 µs to 10 µs, where
-/// <see cref="SemaphoreSlim"/>-based peers are); more spinning gained nothing. <see cref="SemaphoreSlim"/> itself
-/// yields some 130 times before it blocks: on a loaded machine a loop that has just yielded may not get the processor
-/// back for a time slice when the next post comes, and its worst wake-ups grew tenfold.
+/// Before it blocks, a wait spins a moment and yields the processor once: a post that comes meanwhile then wakes the
+/// loop without a kernel round trip (W7's median; BENCHMARKS.md). It yields once only, not as
+/// <see cref="SemaphoreSlim"/> does: on a loaded machine a loop that has just yielded may not get the processor back
+/// for a time slice when the next post comes, which is what W7's worst wake-ups showed.
 /// </remarks>
 internal sealed class WakeGate
 {

@@ -19,7 +19,7 @@ public sealed class LoopCondition
 
     /// <summary>
     /// This condition's recycled waits, as many as were ever pending at once; made at the first wait. Here, not in the
-    /// loop: a field added to the loop moved the layout of its hot fields and cost posting ~0.5–1 ns (W2).
+    /// loop: a field added to the loop can move the layout of its hot fields and slow posting (W2; BENCHMARKS.md).
     /// </summary>
     private LoopObjectPool<ConditionWait>? _waitPool;
 
