@@ -27,12 +27,12 @@ public readonly struct LoopHandle : IEquatable<LoopHandle>
     /// </summary>
     private readonly long _id;
 
-    internal LoopHandle(LoopCallback node)
+    internal LoopHandle(TimerNode node)
         : this(node, node.Version)
     {
     }
 
-    internal LoopHandle(LoopCallback node, int version)
+    internal LoopHandle(TimerNode node, int version)
     {
         _owner = node;
         _id = version;
@@ -47,7 +47,7 @@ public readonly struct LoopHandle : IEquatable<LoopHandle>
     /// <summary>Whether <see cref="Cancel"/> was called before the callback ran (see the remarks for how long this is known).</summary>
     public bool IsCancelled => _owner switch
     {
-        LoopCallback node => node.Version == _id && node.Cancelled,
+        TimerNode node => node.Version == _id && node.Cancelled,
         LoopTaskScheduler loop => loop.IsQueuedCallbackCancelled(_id),
         _ => false,
     };
@@ -60,7 +60,7 @@ public readonly struct LoopHandle : IEquatable<LoopHandle>
     {
         switch (_owner)
         {
-            case LoopCallback node when node.Version == _id:
+            case TimerNode node when node.Version == _id:
                 node.Loop!.CancelCallback(node);
                 break;
             case LoopTaskScheduler loop:
@@ -89,9 +89,9 @@ public readonly struct LoopHandle : IEquatable<LoopHandle>
     {
         switch (_owner)
         {
-            case LoopCallback node:
+            case TimerNode node:
                 string state = node.Version != _id ? " done" : node.Cancelled ? " cancelled" : string.Empty;
-                return $"<LoopHandle {LoopCallback.Describe(node.Version == _id ? node.Callback : null)}{state}>";
+                return $"<LoopHandle {TimerNode.Describe(node.Version == _id ? node.Callback : null)}{state}>";
             case LoopTaskScheduler loop:
                 return loop.DescribeQueuedCallback(_id);
             default:

@@ -48,7 +48,7 @@ public sealed class LoopSynchronizationContext : SynchronizationContext
                 return; // The library's wait it would wake ended already (a WaitFor that timed out): nothing is lost.
             }
 
-            string what = TaskDump.DescribeCode(state) ?? hook?.Describe() ?? LoopCallback.Describe(state as Delegate ?? d);
+            string what = TaskDump.DescribeCode(state) ?? hook?.Describe() ?? TimerNode.Describe(state as Delegate ?? d);
             Loop.WriteLog($"LoopSynchronizationContext.Post after the event loop was closed: {what} was dropped.");
         }
     }

@@ -11,7 +11,7 @@ public sealed partial class LoopTaskScheduler
     private static readonly ContextCallback s_invokeCurrent = static state => ((LoopTaskScheduler)state!).InvokeCurrent();
 
     /// <summary>Recycled timer nodes: as many as were ever pending at once, trimmed after a burst. Loop thread only.</summary>
-    private readonly LoopObjectPool<LoopCallback> _callbacks = new();
+    private readonly LoopObjectPool<TimerNode> _callbacks = new();
     private long _timerSequence;
 
     /// <summary>The queued delegate being run in a context of its own, handed to <see cref="ExecutionContext.Run"/> without a closure.</summary>
@@ -122,7 +122,7 @@ public sealed partial class LoopTaskScheduler
             // No handle is given out, so no node is needed either.
             if (!_inbox.Add(new WorkItem(callback, state, context)))
             {
-                WriteLog($"A wake-up for {LoopCallback.Describe(callback)} came after the event loop was closed and was dropped.");
+                WriteLog($"A wake-up for {TimerNode.Describe(callback)} came after the event loop was closed and was dropped.");
             }
 
             return;
@@ -139,11 +139,11 @@ public sealed partial class LoopTaskScheduler
         ScheduleTimer(DueAfter(delay), callback, state, captureContext: false);
 
     /// <summary>
-    /// Arms an owned timer node (<see cref="LoopCallback.Owned"/>) to run after <paramref name="delay"/>. Loop thread
+    /// Arms an owned timer node (<see cref="TimerNode.Owned"/>) to run after <paramref name="delay"/>. Loop thread
     /// only, while the loop runs, so the checks of <see cref="ScheduleTimer"/> are not needed. The node must not be
     /// cancelled: its stale heap entry could be taken for the new one.
     /// </summary>
-    internal void ArmOwnedTimer(LoopCallback node, TimeSpan delay)
+    internal void ArmOwnedTimer(TimerNode node, TimeSpan delay)
     {
         // A handle given out for the last use (to an exception handler) must not reach this one.
         node.Version++;
@@ -161,7 +161,7 @@ public sealed partial class LoopTaskScheduler
 
         ThrowIfClosed();
         CheckThread(member);
-        LoopCallback node = NewNode(callback, state, IsOnLoopThread);
+        TimerNode node = NewNode(callback, state, IsOnLoopThread);
         if (!captureContext)
         {
             node.Context = null;
@@ -183,23 +183,23 @@ public sealed partial class LoopTaskScheduler
         // A debug warning must not turn a scheduled timer into a failed call when the clock fails.
         if (TryNow(out long now, reportFailure: false) && when - now >= s_hugeDelay.Ticks)
         {
-            WriteLog($"{member} was given a delay of {Durations.Format(new TimeSpan(when - now))} for {LoopCallback.Describe(callback)}: if that is not meant, check the unit (seconds, not milliseconds).");
+            WriteLog($"{member} was given a delay of {Durations.Format(new TimeSpan(when - now))} for {TimerNode.Describe(callback)}: if that is not meant, check the unit (seconds, not milliseconds).");
         }
     }
 
-    private LoopCallback NewNode(Delegate callback, object? state, bool onLoop)
+    private TimerNode NewNode(Delegate callback, object? state, bool onLoop)
     {
         // Only the loop thread touches the pool; other threads take a fresh node, which the loop recycles later.
-        LoopCallback node = onLoop
-            ? _callbacks.Rent() ?? _callbacks.Adopt(new LoopCallback { Loop = this })
-            : new LoopCallback { Loop = this };
+        TimerNode node = onLoop
+            ? _callbacks.Rent() ?? _callbacks.Adopt(new TimerNode { Loop = this })
+            : new TimerNode { Loop = this };
         node.Callback = callback;
         node.State = state;
         node.Context = onLoop ? CaptureOnLoop() : LoopTaskState.CaptureForFork();
         return node;
     }
 
-    private void Recycle(LoopCallback node)
+    private void Recycle(TimerNode node)
     {
         node.Version++;
         node.Callback = null;
@@ -209,7 +209,7 @@ public sealed partial class LoopTaskScheduler
     }
 
     /// <summary>Cancels a scheduled callback for its handle. A cancelled node is never run nor pooled again.</summary>
-    internal void CancelCallback(LoopCallback node)
+    internal void CancelCallback(TimerNode node)
     {
         // Loop-affine: off the loop thread the node may be run and reused for another callback under our feet.
         CheckThread("LoopTimerHandle.Cancel");
@@ -271,7 +271,7 @@ public sealed partial class LoopTaskScheduler
     internal string DescribeQueuedCallback(long id) => PeekQueuedCallback(id) switch
     {
         CancelledCallback => "<LoopHandle cancelled>",
-        Delegate callback => $"<LoopHandle {LoopCallback.Describe(callback)}>",
+        Delegate callback => $"<LoopHandle {TimerNode.Describe(callback)}>",
         _ => "<LoopHandle done>",
     };
 
@@ -284,7 +284,7 @@ public sealed partial class LoopTaskScheduler
         }
         catch (Exception exception)
         {
-            CallExceptionHandler(new LoopExceptionContext($"Exception in callback {LoopCallback.Describe((Delegate)item.Callback)}")
+            CallExceptionHandler(new LoopExceptionContext($"Exception in callback {TimerNode.Describe((Delegate)item.Callback)}")
             {
                 Exception = exception,
                 Handle = new LoopHandle(this, _runningTaken ? ~_inbox.LastTaken : _ready.LastDequeued),
@@ -292,7 +292,7 @@ public sealed partial class LoopTaskScheduler
         }
     }
 
-    private void RunCallback(LoopCallback node)
+    private void RunCallback(TimerNode node)
     {
         if (node.Cancelled)
         {
@@ -312,7 +312,7 @@ public sealed partial class LoopTaskScheduler
         }
         catch (Exception exception)
         {
-            CallExceptionHandler(new LoopExceptionContext($"Exception in callback {LoopCallback.Describe(node.Callback)}")
+            CallExceptionHandler(new LoopExceptionContext($"Exception in callback {TimerNode.Describe(node.Callback)}")
             {
                 Exception = exception,
                 Handle = new LoopHandle(node, version),

@@ -21,7 +21,7 @@ public sealed partial class LoopTaskScheduler
     private void CountRun(int items) => _callbacksRun += items;
 
     /// <summary>A timer callback is about to run: how late it is, when someone listens.</summary>
-    private void RecordLag(LoopCallback timer)
+    private void RecordLag(TimerNode timer)
     {
         // A failing clock is reported where the loop needs the time; a metric just goes without.
         if (!LoopMetrics.Lag.Enabled || !TryNow(out long now, reportFailure: false))

@@ -49,8 +49,8 @@ public sealed partial class LoopTaskScheduler
 
     private void RunItemWatched(in WorkItem item)
     {
-        Volatile.Write(ref _runningItem, item.Callback is LoopCallback node ? (object?)node.Callback ?? node : item.Callback);
-        Volatile.Write(ref _runningState, item.Callback is LoopCallback callback ? callback.State : item.State);
+        Volatile.Write(ref _runningItem, item.Callback is TimerNode node ? (object?)node.Callback ?? node : item.Callback);
+        Volatile.Write(ref _runningState, item.Callback is TimerNode callback ? callback.State : item.State);
         Interlocked.Increment(ref _itemSequence);
         try
         {

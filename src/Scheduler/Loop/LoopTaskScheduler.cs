@@ -387,12 +387,12 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
                 Prefetch.Object(_ready.PeekAhead(8));
             }
 
-            if (remaining > 4 && _ready.PeekAhead(4) is LoopCallback soon)
+            if (remaining > 4 && _ready.PeekAhead(4) is TimerNode soon)
             {
                 Prefetch.Object(soon.State);
             }
 
-            if (remaining > 2 && _ready.PeekAhead(2) is LoopCallback { State: SleepPromise next })
+            if (remaining > 2 && _ready.PeekAhead(2) is TimerNode { State: SleepPromise next })
             {
                 Prefetch.Object(next.ContinuationState);
             }
@@ -494,7 +494,7 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
 
     private void MoveDueTimers(long now)
     {
-        while (_timers.TryPopDue(now, out LoopCallback node))
+        while (_timers.TryPopDue(now, out TimerNode node))
         {
             _ready.Enqueue(node);
         }
@@ -553,7 +553,7 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
             case Action<object?> or Action:
                 RunQueued(in item);
                 break;
-            case LoopCallback node:
+            case TimerNode node:
                 RunCallback(node);
                 break;
             case CancelledCallback:
@@ -570,7 +570,7 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
     private void RunItemTimed(in WorkItem item)
     {
         // Named before it runs: a callback's node is recycled, and its delegate forgotten, as it finishes.
-        object what = item.Callback is LoopCallback node ? (object?)node.Callback ?? node : item.Callback;
+        object what = item.Callback is TimerNode node ? (object?)node.Callback ?? node : item.Callback;
         object? state = item.State;
         long started = Stopwatch.GetTimestamp();
         Execute(in item);
@@ -605,7 +605,7 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
         }
 
         // The library's and the runtime's own lambdas carry the user's work in their state: name that instead.
-        if (what is Delegate carrier && LoopCallback.IsCarrier(carrier) && DescribeCarried(state) is { } carried)
+        if (what is Delegate carrier && TimerNode.IsCarrier(carrier) && DescribeCarried(state) is { } carried)
         {
             return carried;
         }
@@ -613,8 +613,8 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
         return what switch
         {
             Task task => $"<Task {task.GetName()}>",
-            SendOrPostCallback posted => $"<Post {LoopCallback.Describe(state as Delegate ?? posted)}>",
-            Delegate callback => $"<LoopHandle {LoopCallback.Describe(callback)}>",
+            SendOrPostCallback posted => $"<Post {TimerNode.Describe(state as Delegate ?? posted)}>",
+            Delegate callback => $"<LoopHandle {TimerNode.Describe(callback)}>",
             _ => what.ToString() ?? "?",
         };
     }
@@ -625,7 +625,7 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
         LoopTaskState task => task.DescribeStep(),
         IDescribedWait wait => wait.Describe(),
         Task task => $"task {task.GetName()}",
-        Delegate callback when !LoopCallback.IsCarrier(callback) => $"<LoopHandle {LoopCallback.Describe(callback)}>",
+        Delegate callback when !TimerNode.IsCarrier(callback) => $"<LoopHandle {TimerNode.Describe(callback)}>",
         _ => null,
     };
 }

@@ -13,11 +13,11 @@ namespace Scheduler;
 /// </remarks>
 public readonly struct LoopTimerHandle : IEquatable<LoopTimerHandle>
 {
-    private readonly LoopCallback? _node;
+    private readonly TimerNode? _node;
     private readonly int _version;
     private readonly long _when;
 
-    internal LoopTimerHandle(LoopCallback node)
+    internal LoopTimerHandle(TimerNode node)
     {
         _node = node;
         _version = node.Version;

@@ -62,7 +62,7 @@ internal sealed class ReadyQueue
     }
 
     /// <summary>Queues a handle-bearing callback: only the first field is written, the slot's others are null already.</summary>
-    public void Enqueue(LoopCallback node)
+    public void Enqueue(TimerNode node)
     {
         if (_count == _items.Length)
         {

@@ -4,7 +4,7 @@ using System.Collections.Generic;
 namespace Scheduler;
 
 /// <summary>
-/// The loop's timers: a 4-ary min-heap keyed by (<see cref="LoopCallback.When"/>, <see cref="LoopCallback.Sequence"/>),
+/// The loop's timers: a 4-ary min-heap keyed by (<see cref="TimerNode.When"/>, <see cref="TimerNode.Sequence"/>),
 /// so equal deadlines pop in scheduling order. Touched by the loop thread only.
 /// </summary>
 /// <remarks>
@@ -49,7 +49,7 @@ internal sealed class TimerHeap
         return true;
     }
 
-    public void Push(LoopCallback node)
+    public void Push(TimerNode node)
     {
         if (_count == _heap.Length)
         {
@@ -62,9 +62,9 @@ internal sealed class TimerHeap
 
     /// <summary>
     /// Takes out the earliest pending timer if it is due at <paramref name="now"/>. Reads only the heap's entries: the
-    /// loop marks the timer as out of the heap when it runs it (<see cref="LoopCallback.InHeap"/>).
+    /// loop marks the timer as out of the heap when it runs it (<see cref="TimerNode.InHeap"/>).
     /// </summary>
-    public bool TryPopDue(long now, out LoopCallback node)
+    public bool TryPopDue(long now, out TimerNode node)
     {
         while (_count > 0 && _heap[0].When <= now)
         {
@@ -87,7 +87,7 @@ internal sealed class TimerHeap
     /// Forgets a timer that is being cancelled, if it is still pending; the caller marks it cancelled. Its entry leaves
     /// the heap when it reaches the top, or at the next rebuild.
     /// </summary>
-    public bool Remove(LoopCallback node)
+    public bool Remove(TimerNode node)
     {
         if (!node.InHeap)
         {
@@ -109,7 +109,7 @@ internal sealed class TimerHeap
     /// Called when the loop skips a cancelled timer it had taken out: it was cancelled after it left the heap, so
     /// <see cref="Remove"/> took it for pending and counted it stale.
     /// </summary>
-    public void ForgetCancelled(LoopCallback node) => _stale?.Remove(node.Sequence);
+    public void ForgetCancelled(TimerNode node) => _stale?.Remove(node.Sequence);
 
     /// <summary>Empties the heap.</summary>
     public void Clear()
@@ -216,11 +216,11 @@ internal sealed class TimerHeap
     }
 
     /// <summary>A timer with its keys copied in, so that ordering needs no visit to the timer object.</summary>
-    private readonly struct Entry(LoopCallback node)
+    private readonly struct Entry(TimerNode node)
     {
         public readonly long When = node.When;
         public readonly long Sequence = node.Sequence;
-        public readonly LoopCallback Node = node;
+        public readonly TimerNode Node = node;
 
         public bool Before(in Entry other) => When < other.When || (When == other.When && Sequence < other.Sequence);
     }

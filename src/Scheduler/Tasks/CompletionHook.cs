@@ -38,7 +38,7 @@ internal sealed class CompletionHook : IPoolable
 
     /// <summary>What the registration would resume, for the report of one dropped after the loop closed.</summary>
     public string Describe() =>
-        _state is LoopTaskState operation ? $"the wake-up of {operation.DescribeAwait()}" : LoopCallback.Describe(_continuation);
+        _state is LoopTaskState operation ? $"the wake-up of {operation.DescribeAwait()}" : TimerNode.Describe(_continuation);
 
     public Action Arm(Task task, Action<Task, object?> continuation, object? state)
     {

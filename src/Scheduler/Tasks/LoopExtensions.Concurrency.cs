@@ -13,22 +13,22 @@ public static partial class LoopExtensions
     /// works off the loop too. <para>Equivalent to asyncio's <c>asyncio.gather(*aws)</c>.</para>
     /// </summary>
     public static Task<T[]> Gather<T>(this IEnumerable<Task<T>> tasks) =>
-        new GatherState<Task<T>, T[]>(Snapshot(tasks), static children => Array.ConvertAll(children, c => c.Result), settled: false).Promise;
+        new GatherOperation<Task<T>, T[]>(Snapshot(tasks), static children => Array.ConvertAll(children, c => c.Result), settled: false).Promise;
 
     /// <summary>A task that completes once all tasks succeed; see <see cref="Gather{T}(IEnumerable{Task{T}})"/>.</summary>
     public static Task Gather(this IEnumerable<Task> tasks) =>
-        new GatherState<Task, VoidResult>(Snapshot(tasks), static _ => default, settled: false).Promise;
+        new GatherOperation<Task, VoidResult>(Snapshot(tasks), static _ => default, settled: false).Promise;
 
     /// <summary>
     /// A task that waits for every task, failed or not, and returns the very task objects it was given, completed, in
     /// argument order. Thread-safe. <para>Equivalent to asyncio's <c>gather(..., return_exceptions=True)</c>.</para>
     /// </summary>
     public static Task<Task<T>[]> GatherSettled<T>(this IEnumerable<Task<T>> tasks) =>
-        new GatherState<Task<T>, Task<T>[]>(Snapshot(tasks), static children => children, settled: true).Promise;
+        new GatherOperation<Task<T>, Task<T>[]>(Snapshot(tasks), static children => children, settled: true).Promise;
 
     /// <summary>Waits for every task and returns them, completed, in argument order; see <see cref="GatherSettled{T}(IEnumerable{Task{T}})"/>.</summary>
     public static Task<Task[]> GatherSettled(this IEnumerable<Task> tasks) =>
-        new GatherState<Task, Task[]>(Snapshot(tasks), static children => children, settled: true).Promise;
+        new GatherOperation<Task, Task[]>(Snapshot(tasks), static children => children, settled: true).Promise;
 
     private static TTask[] Snapshot<TTask>(IEnumerable<TTask> tasks)
         where TTask : Task

@@ -96,7 +96,7 @@ public static partial class LoopExtensions
                 }
                 catch (Exception exception)
                 {
-                    l.CallExceptionHandler(new LoopExceptionContext($"Exception in done callback {LoopCallback.Describe(cb)}") { Exception = exception, Task = done });
+                    l.CallExceptionHandler(new LoopExceptionContext($"Exception in done callback {TimerNode.Describe(cb)}") { Exception = exception, Task = done });
                 }
             },
             (loop, callback),

@@ -24,7 +24,7 @@ public static partial class LoopExtensions
             throw new ArgumentNullException(nameof(task));
         }
 
-        return new WaitForState<T>(task, timeout).Promise;
+        return new WaitForOperation<T>(task, timeout).Promise;
     }
 
     /// <summary>Waits for <paramref name="task"/> at most <paramref name="timeout"/>; see <see cref="WaitFor{T}(Task{T}, TimeSpan)"/>.</summary>
@@ -35,7 +35,7 @@ public static partial class LoopExtensions
             throw new ArgumentNullException(nameof(task));
         }
 
-        return new WaitForState<VoidResult>(task, timeout).Promise;
+        return new WaitForOperation<VoidResult>(task, timeout).Promise;
     }
 
     /// <summary>Waits for <paramref name="task"/> at most <paramref name="timeout"/>; see <see cref="WaitFor{T}(Task{T}, TimeSpan)"/>.</summary>

@@ -19,7 +19,7 @@ public static partial class LoopExtensions
             throw new ArgumentNullException(nameof(task));
         }
 
-        return new ShieldState<T>(task).Promise;
+        return new ShieldOperation<T>(task).Promise;
     }
 
     /// <summary>Shields <paramref name="task"/> from cancellation; see <see cref="Shield{T}(Task{T})"/>.</summary>
@@ -30,7 +30,7 @@ public static partial class LoopExtensions
             throw new ArgumentNullException(nameof(task));
         }
 
-        return new ShieldState<VoidResult>(task).Promise;
+        return new ShieldOperation<VoidResult>(task).Promise;
     }
 
     /// <summary>Shields <paramref name="task"/> from cancellation; see <see cref="Shield{T}(Task{T})"/>.</summary>
@@ -79,6 +79,6 @@ public static partial class LoopExtensions
             throw new ArgumentOutOfRangeException(nameof(returnWhen), returnWhen, "Use AllCompleted, FirstCompleted or FirstException.");
         }
 
-        return new WaitState(snapshot, returnWhen, timeout).Promise;
+        return new WaitOperation(snapshot, returnWhen, timeout).Promise;
     }
 }

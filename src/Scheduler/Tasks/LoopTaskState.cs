@@ -146,7 +146,7 @@ internal class LoopTaskState
     public virtual string DescribeStep() => $"task {Name}";
 
     /// <summary>How a task dump shows an await of this task.</summary>
-    public virtual string DescribeAwait() => GetType().Name.Split('`')[0].Replace("State", string.Empty);
+    public virtual string DescribeAwait() => GetType().Name.Split('`')[0].Replace("Operation", string.Empty);
 
     /// <summary>Requests cancellation; false when the task is done or cannot be cancelled by the library.</summary>
     public virtual bool RequestCancel() => false;
@@ -196,17 +196,4 @@ internal class LoopTaskState
     /// dropped. Returns the requests left.
     /// </summary>
     public virtual int Uncancel() => 0;
-}
-
-/// <summary>A suspension point that a task's cancellation can end early (sleeps, the primitives, the combinators).</summary>
-internal interface ICancellableWait
-{
-    /// <summary>Ends the wait with <paramref name="exception"/>. Called on the loop thread.</summary>
-    void CancelWait(OperationCanceledException exception);
-
-    /// <summary>
-    /// Whether <paramref name="task"/> is still suspended in this wait. A wait that ends on the loop thread may stay the
-    /// task's recorded wait after it ended (so that waiting on it again records nothing); this tells. Loop thread only.
-    /// </summary>
-    bool IsWaitOf(LoopTaskState task);
 }

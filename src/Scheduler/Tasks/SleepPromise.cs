@@ -20,7 +20,7 @@ internal sealed class SleepPromise : LoopPromise<VoidResult>, IPoolable
 {
     private static readonly Action<object?> s_timerFired = static state => ((SleepPromise)state!).Complete(default, null, inline: true);
 
-    private LoopCallback _timer;
+    private TimerNode _timer;
 
     /// <inheritdoc/>
     public int PoolNumber { get; set; } = -1;
@@ -58,7 +58,7 @@ internal sealed class SleepPromise : LoopPromise<VoidResult>, IPoolable
 
     protected override void Recycle() => Loop.ReturnSleep(this);
 
-    private LoopCallback NewTimer() => new()
+    private TimerNode NewTimer() => new()
     {
         Loop = Loop,
         Callback = s_timerFired,

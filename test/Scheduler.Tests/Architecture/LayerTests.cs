@@ -28,12 +28,13 @@ public class LayerTests
     /// sleeps itself, and starts the watchdog and metrics it reports through.</summary>
     private static readonly string[] s_known =
     [
-        "Loop/LoopCallback.cs -> CompletionHook",
+        "Loop/TimerNode.cs -> CompletionHook",
         "Loop/LoopSynchronizationContext.cs -> CompletionHook",
         "Loop/LoopSynchronizationContext.cs -> TaskDump",
-        "Loop/LoopCallback.cs -> TaskDump",
+        "Loop/TimerNode.cs -> TaskDump",
         "Loop/LoopTaskScheduler.AutoAdvance.cs -> LoopTaskState",
         "Loop/LoopTaskScheduler.AutoAdvance.cs -> TaskDump",
+        "Loop/LoopTaskScheduler.AutoAdvance.cs -> UnseenWork",
         "Loop/LoopTaskScheduler.Callbacks.cs -> LoopTaskState",
         "Loop/LoopTaskScheduler.Context.cs -> LoopTaskState",
         "Loop/LoopTaskScheduler.Dump.cs -> TaskDump",
@@ -51,8 +52,6 @@ public class LayerTests
         "Loop/LoopTaskScheduler.Metrics.cs -> LoopMetrics",
         "Loop/LoopTaskScheduler.RunTask.cs -> LeftLoopListener",
         "Loop/LoopTaskScheduler.Watchdog.cs -> StallWatchdog",
-        "Loop/UnseenWork.cs -> LoopTaskState",
-        "Loop/UnseenWork.cs -> TaskDump",
     ];
 
     [Fact]

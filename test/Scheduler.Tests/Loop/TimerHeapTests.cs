@@ -14,17 +14,17 @@ public class TimerHeapTests
 {
     private static long s_sequence;
 
-    private static LoopCallback Timer(long when) => new() { When = when, Sequence = ++s_sequence };
+    private static TimerNode Timer(long when) => new() { When = when, Sequence = ++s_sequence };
 
     [Fact]
     public void TryPopDue_ThousandsOfRandomTimers_ComeOutInWhenThenSchedulingOrder()
     {
         var heap = new TimerHeap();
         var random = new Random(11);
-        var timers = new List<LoopCallback>();
+        var timers = new List<TimerNode>();
         for (int i = 0; i < 5_000; i++)
         {
-            LoopCallback timer = Timer(random.Next(0, 300));
+            TimerNode timer = Timer(random.Next(0, 300));
             timers.Add(timer);
             heap.Push(timer);
         }
@@ -33,8 +33,8 @@ public class TimerHeapTests
         heap.TryPeekWhen(out long first).ShouldBeTrue();
         heap.TryPopDue(first - 1, out _).ShouldBeFalse();
 
-        var popped = new List<LoopCallback>();
-        while (heap.TryPopDue(long.MaxValue, out LoopCallback timer))
+        var popped = new List<TimerNode>();
+        while (heap.TryPopDue(long.MaxValue, out TimerNode timer))
         {
             popped.Add(timer);
         }
@@ -48,9 +48,9 @@ public class TimerHeapTests
     public void Remove_CancelledTimers_NeverComeOutAndAreNotCounted()
     {
         var heap = new TimerHeap();
-        LoopCallback early = Timer(10);
-        LoopCallback middle = Timer(20);
-        LoopCallback late = Timer(30);
+        TimerNode early = Timer(10);
+        TimerNode middle = Timer(20);
+        TimerNode late = Timer(30);
         heap.Push(late);
         heap.Push(early);
         heap.Push(middle);
@@ -61,9 +61,9 @@ public class TimerHeapTests
         heap.Count.ShouldBe(2);
         heap.TryPeekWhen(out long when).ShouldBeTrue();
         when.ShouldBe(20);
-        heap.TryPopDue(100, out LoopCallback first).ShouldBeTrue();
+        heap.TryPopDue(100, out TimerNode first).ShouldBeTrue();
         first.ShouldBeSameAs(middle);
-        heap.TryPopDue(100, out LoopCallback second).ShouldBeTrue();
+        heap.TryPopDue(100, out TimerNode second).ShouldBeTrue();
         second.ShouldBeSameAs(late);
         heap.TryPopDue(100, out _).ShouldBeFalse();
         heap.HasEntries.ShouldBeFalse();
@@ -73,11 +73,11 @@ public class TimerHeapTests
     public void ForgetCancelled_ATimerCancelledAfterItWasTakenOut_LeavesTheCountExact()
     {
         var heap = new TimerHeap();
-        LoopCallback taken = Timer(10);
-        LoopCallback pending = Timer(50);
+        TimerNode taken = Timer(10);
+        TimerNode pending = Timer(50);
         heap.Push(taken);
         heap.Push(pending);
-        heap.TryPopDue(10, out LoopCallback popped).ShouldBeTrue();
+        heap.TryPopDue(10, out TimerNode popped).ShouldBeTrue();
         popped.ShouldBeSameAs(taken);
 
         // Not marked out of the heap until the loop runs it: a cancel in between counts it as stale...
@@ -87,7 +87,7 @@ public class TimerHeapTests
         // ...until the loop skips it.
         heap.ForgetCancelled(taken);
         heap.Count.ShouldBe(1);
-        heap.TryPopDue(50, out LoopCallback last).ShouldBeTrue();
+        heap.TryPopDue(50, out TimerNode last).ShouldBeTrue();
         last.ShouldBeSameAs(pending);
     }
 

@@ -8,7 +8,7 @@ namespace Scheduler;
 /// handler gets for a failing timer callback; callbacks queued to run soon have no node). Pooled per loop;
 /// <see cref="Version"/> tells a handle whether it still speaks of this use of the node.
 /// </summary>
-internal sealed class LoopCallback : IPoolable
+internal sealed class TimerNode : IPoolable
 {
     /// <summary>An <see cref="Action"/> or an <see cref="Action{T}"/> of <see cref="object"/>.</summary>
     public Delegate? Callback;
@@ -78,7 +78,7 @@ internal sealed class LoopCallback : IPoolable
     {
         System.Reflection.MethodInfo method = callback.Method;
         System.Reflection.Assembly assembly = method.Module.Assembly;
-        return (ReferenceEquals(assembly, typeof(LoopCallback).Assembly) || ReferenceEquals(assembly, typeof(object).Assembly))
+        return (ReferenceEquals(assembly, typeof(TimerNode).Assembly) || ReferenceEquals(assembly, typeof(object).Assembly))
             && (IsCompilerName(method.Name) || (method.DeclaringType is { } declaring && IsCompilerName(declaring.Name))
                 || callback.Target is CompletionHook);
     }

@@ -186,10 +186,3 @@ internal static class UnseenWork
 }
 
 #pragma warning restore IL2075
-
-/// <summary>A loop-aware operation that waits on other tasks (the combinators).</summary>
-internal interface IAwaitingOperation
-{
-    /// <summary>The tasks it waits on. Loop thread only.</summary>
-    IEnumerable<Task> Awaited { get; }
-}

@@ -10,10 +10,10 @@ namespace Scheduler;
 /// </summary>
 /// <typeparam name="TChild">The children's task type.</typeparam>
 /// <typeparam name="TResult">What the gather yields once every child succeeded (or, settled, once every child ended).</typeparam>
-internal sealed class GatherState<TChild, TResult> : LoopOperation<TResult>
+internal sealed class GatherOperation<TChild, TResult> : LoopOperation<TResult>
     where TChild : Task
 {
-    private static readonly Action<Task, object?> s_childDone = static (child, state) => ((GatherState<TChild, TResult>)state!).OnChildDone(child);
+    private static readonly Action<Task, object?> s_childDone = static (child, state) => ((GatherOperation<TChild, TResult>)state!).OnChildDone(child);
 
     private readonly TChild[] _children;
 
@@ -23,7 +23,7 @@ internal sealed class GatherState<TChild, TResult> : LoopOperation<TResult>
     private int _remaining;
     private volatile bool _cancelRequested;
 
-    public GatherState(TChild[] children, Func<TChild[], TResult> result, bool settled)
+    public GatherOperation(TChild[] children, Func<TChild[], TResult> result, bool settled)
     {
         _children = children;
         _result = result;
@@ -71,7 +71,7 @@ internal sealed class GatherState<TChild, TResult> : LoopOperation<TResult>
         new DoneAtStart(this, done).Take();
     }
 
-    private sealed class DoneAtStart(GatherState<TChild, TResult> gather, List<TChild> done)
+    private sealed class DoneAtStart(GatherOperation<TChild, TResult> gather, List<TChild> done)
     {
         public void Take()
         {
@@ -129,11 +129,11 @@ internal sealed class GatherState<TChild, TResult> : LoopOperation<TResult>
             return;
         }
 
-        Task.WhenAll(children).WhenDone(static (_, state) => ((GatherState<TChild, TResult>)state!).TrySetCanceled(), this, Loop);
+        Task.WhenAll(children).WhenDone(static (_, state) => ((GatherOperation<TChild, TResult>)state!).TrySetCanceled(), this, Loop);
     }
 
     /// <summary>Waits for the cancelled children that took their cancellation, then ends the gather cancelled.</summary>
-    private sealed class CancelCheck(GatherState<TChild, TResult> gather, List<Task> cancelled)
+    private sealed class CancelCheck(GatherOperation<TChild, TResult> gather, List<Task> cancelled)
     {
         public void Run()
         {

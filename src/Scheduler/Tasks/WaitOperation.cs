@@ -9,10 +9,10 @@ namespace Scheduler;
 /// The task <c>AsyncIO.Wait</c> returns: ends when <see cref="ReturnWhen"/> is met or the timeout passes, with the done
 /// and pending sets. It cancels nothing and never throws <see cref="TimeoutException"/> (asyncio's <c>wait</c>).
 /// </summary>
-internal sealed class WaitState : LoopOperation<WaitResult>
+internal sealed class WaitOperation : LoopOperation<WaitResult>
 {
-    private static readonly Action<Task, object?> s_taskDone = static (task, state) => ((WaitState)state!).OnTaskDone(task);
-    private static readonly Action<object?> s_timedOut = static state => ((WaitState)state!).Finish();
+    private static readonly Action<Task, object?> s_taskDone = static (task, state) => ((WaitOperation)state!).OnTaskDone(task);
+    private static readonly Action<object?> s_timedOut = static state => ((WaitOperation)state!).Finish();
 
     private readonly Task[] _tasks;
 
@@ -21,7 +21,7 @@ internal sealed class WaitState : LoopOperation<WaitResult>
     private readonly Deadline? _deadline;
     private int _remaining;
 
-    public WaitState(Task[] tasks, ReturnWhen returnWhen, TimeSpan? timeout)
+    public WaitOperation(Task[] tasks, ReturnWhen returnWhen, TimeSpan? timeout)
     {
         _tasks = tasks;
         _returnWhen = returnWhen;

@@ -9,13 +9,13 @@ namespace Scheduler;
 /// The task <c>Shield</c> returns: mirrors the inner task, but cancelling it (or the task awaiting it) ends only the
 /// shield; the inner task runs on and its result stays retrievable (asyncio's <c>shield</c>).
 /// </summary>
-internal sealed class ShieldState<T> : LoopOperation<T>
+internal sealed class ShieldOperation<T> : LoopOperation<T>
 {
-    private static readonly Action<Task, object?> s_innerDone = static (inner, state) => ((ShieldState<T>)state!).TrySetFrom(inner, ResultOf);
+    private static readonly Action<Task, object?> s_innerDone = static (inner, state) => ((ShieldOperation<T>)state!).TrySetFrom(inner, ResultOf);
 
     private readonly Task _inner;
 
-    public ShieldState(Task inner)
+    public ShieldOperation(Task inner)
     {
         _inner = inner;
         if (inner.IsCompleted)

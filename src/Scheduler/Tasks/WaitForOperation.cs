@@ -9,11 +9,11 @@ namespace Scheduler;
 /// The task <c>WaitFor</c> returns: the inner task's outcome, or, once the timeout passes, the inner task cancelled,
 /// waited for, and <see cref="TimeoutException"/> (asyncio's <c>wait_for</c>).
 /// </summary>
-internal sealed class WaitForState<T> : LoopOperation<T>
+internal sealed class WaitForOperation<T> : LoopOperation<T>
 {
-    private static readonly Action<Task, object?> s_innerDone = static (_, state) => ((WaitForState<T>)state!).OnInnerDone();
-    private static readonly Action<object?> s_timedOut = static state => ((WaitForState<T>)state!).OnTimeout();
-    private static readonly Action<object?> s_graceOver = static state => ((WaitForState<T>)state!).OnGraceOver();
+    private static readonly Action<Task, object?> s_innerDone = static (_, state) => ((WaitForOperation<T>)state!).OnInnerDone();
+    private static readonly Action<object?> s_timedOut = static state => ((WaitForOperation<T>)state!).OnTimeout();
+    private static readonly Action<object?> s_graceOver = static state => ((WaitForOperation<T>)state!).OnGraceOver();
 
     private readonly Task _inner;
 
@@ -24,7 +24,7 @@ internal sealed class WaitForState<T> : LoopOperation<T>
     private volatile bool _timedOut;
     private volatile bool _cancelled;
 
-    public WaitForState(Task inner, TimeSpan timeout)
+    public WaitForOperation(Task inner, TimeSpan timeout)
     {
         _inner = inner;
         _timeout = timeout;
