@@ -21,7 +21,7 @@ namespace Scheduler;
 /// other: the loop does not sleep, or the poster wakes it. The one poster that takes the announcement back releases
 /// the <see cref="WakeGate"/>, after publishing its item.</para>
 /// </remarks>
-internal sealed class Inbox
+internal sealed class Inbox : IIdleWait
 {
     /// <summary>The first segment's places: small, as most loops see few posts from other threads.</summary>
     private const int InitialCapacity = 256;

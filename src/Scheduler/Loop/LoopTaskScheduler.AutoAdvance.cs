@@ -33,7 +33,7 @@ public sealed partial class LoopTaskScheduler
                 return false;
             }
 
-            _inbox.Wait(_autoAdvanceThreshold - waited);
+            _idleWait.Wait(_autoAdvanceThreshold - waited);
             if (_stopping || !_inbox.IsIdle())
             {
                 return true;

@@ -10,10 +10,6 @@ public sealed partial class LoopTaskScheduler
 
     private static readonly ContextCallback s_invokeCurrent = static state => ((LoopTaskScheduler)state!).InvokeCurrent();
 
-    /// <summary>Recycled timer nodes: as many as were ever pending at once, trimmed after a burst. Loop thread only.</summary>
-    private readonly LoopObjectPool<TimerNode> _callbacks = new();
-    private long _timerSequence;
-
     /// <summary>The queued delegate being run in a context of its own, handed to <see cref="ExecutionContext.Run"/> without a closure.</summary>
     private object? _currentCallback;
     private object? _currentState;
@@ -147,9 +143,7 @@ public sealed partial class LoopTaskScheduler
     {
         // A handle given out for the last use (to an exception handler) must not reach this one.
         node.Version++;
-        node.When = DueAfter(delay);
-        node.Sequence = ++_timerSequence;
-        _timers.Push(node);
+        _timers.Schedule(node, DueAfter(delay));
     }
 
     private LoopTimerHandle ScheduleTimer(long when, Delegate callback, object? state, bool captureContext = true, string member = nameof(CallLater))
@@ -167,9 +161,7 @@ public sealed partial class LoopTaskScheduler
             node.Context = null;
         }
 
-        node.When = when;
-        node.Sequence = ++_timerSequence;
-        _timers.Push(node);
+        _timers.Schedule(node, when);
         if (Debug && captureContext)
         {
             WarnIfHugeDelay(when, callback, member);
@@ -189,23 +181,11 @@ public sealed partial class LoopTaskScheduler
 
     private TimerNode NewNode(Delegate callback, object? state, bool onLoop)
     {
-        // Only the loop thread touches the pool; other threads take a fresh node, which the loop recycles later.
-        TimerNode node = onLoop
-            ? _callbacks.Rent() ?? _callbacks.Adopt(new TimerNode { Loop = this })
-            : new TimerNode { Loop = this };
+        TimerNode node = _timers.Rent(this, onLoop);
         node.Callback = callback;
         node.State = state;
         node.Context = onLoop ? CaptureOnLoop() : LoopTaskState.CaptureForFork();
         return node;
-    }
-
-    private void Recycle(TimerNode node)
-    {
-        node.Version++;
-        node.Callback = null;
-        node.State = null;
-        node.Context = null;
-        _callbacks.Return(node);
     }
 
     /// <summary>Cancels a scheduled callback for its handle. A cancelled node is never run nor pooled again.</summary>
@@ -213,15 +193,7 @@ public sealed partial class LoopTaskScheduler
     {
         // Loop-affine: off the loop thread the node may be run and reused for another callback under our feet.
         CheckThread("LoopTimerHandle.Cancel");
-        _timers.Remove(node);
-
-        node.Cancelled = true;
-        node.Callback = null;
-        node.State = null;
-        node.Context = null;
-
-        // Never pooled again (its handle keeps reading cancelled): its number in the pool goes to a later node.
-        _callbacks.Abandon(node);
+        _timers.Cancel(node);
     }
 
     /// <summary>
@@ -275,8 +247,11 @@ public sealed partial class LoopTaskScheduler
         _ => "<LoopHandle done>",
     };
 
-    /// <summary>Runs a callback queued on the loop thread (a delegate, with its state, in the context captured with it).</summary>
-    private void RunQueued(in WorkItem item)
+    /// <summary>
+    /// Runs a queued delegate with its state in the context captured with it: a callback the loop was given
+    /// (<c>CallSoon</c>, the library's wake-ups) or one posted to its synchronization context.
+    /// </summary>
+    private void RunDelegate(in WorkItem item)
     {
         try
         {
@@ -284,24 +259,27 @@ public sealed partial class LoopTaskScheduler
         }
         catch (Exception exception)
         {
-            CallExceptionHandler(new LoopExceptionContext($"Exception in callback {TimerNode.Describe((Delegate)item.Callback)}")
-            {
-                Exception = exception,
-                Handle = new LoopHandle(this, _runningTaken ? ~_inbox.LastTaken : _ready.LastDequeued),
-            });
+            CallExceptionHandler(item.Callback is SendOrPostCallback
+                // This is where an exception escaping an async void method arrives: its builder rethrows it in a Post.
+                ? new LoopExceptionContext("Unhandled exception in a callback posted to the loop (an async void method or SynchronizationContext.Post)")
+                {
+                    Exception = exception,
+                }
+                : new LoopExceptionContext($"Exception in callback {TimerNode.Describe((Delegate)item.Callback)}")
+                {
+                    Exception = exception,
+                    Handle = new LoopHandle(this, _runningTaken ? ~_inbox.LastTaken : _ready.LastDequeued),
+                });
         }
     }
 
     private void RunCallback(TimerNode node)
     {
-        if (node.Cancelled)
+        if (!_timers.TakeDue(node))
         {
-            _timers.ForgetCancelled(node);
             return;
         }
 
-        // Out of the heap since MoveDueTimers took it; marked only now, so taking it out did not touch the node.
-        node.InHeap = false;
         RecordLag(node);
 
         // Read before the callback runs: an owned node may be armed again by it, and the handle is for this use.
@@ -323,7 +301,7 @@ public sealed partial class LoopTaskScheduler
         // stays with its owner, which may have armed it again already.
         if (!node.Cancelled && !node.Owned)
         {
-            Recycle(node);
+            _timers.Recycle(node);
         }
     }
 
@@ -340,23 +318,6 @@ public sealed partial class LoopTaskScheduler
         }
 
         return _inbox.Add(new WorkItem(callback, state, LoopTaskState.CaptureForFork()));
-    }
-
-    private void RunPosted(in WorkItem item)
-    {
-        var callback = (SendOrPostCallback)item.Callback;
-        try
-        {
-            RunInContext(callback, item.State, item.Context);
-        }
-        catch (Exception exception)
-        {
-            // This is where an exception escaping an async void method arrives: its builder rethrows it in a Post.
-            CallExceptionHandler(new LoopExceptionContext("Unhandled exception in a callback posted to the loop (an async void method or SynchronizationContext.Post)")
-            {
-                Exception = exception,
-            });
-        }
     }
 
     /// <summary>

@@ -25,18 +25,21 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
 {
     private static readonly TimerCallback s_wake = static state => ((LoopTaskScheduler)state!)._inbox.Wake();
 
+    // The loop's state, in one block. The runtime lays out a class's fields itself (references first, then by size),
+    // so the order here is not the layout; what matters is that the fields the turn and a post touch are few and that
+    // the components (timers, clock) are structs held in place, so their hot fields sit in the loop object itself. A field
+    // added elsewhere in a partial file lands among these and may move them: add it here, and run W2/W6 after.
     private readonly ReadyQueue _ready = new();
-    private readonly TimerHeap _timers = new();
     private readonly Inbox _inbox = new();
-    private readonly TimeProvider _timeProvider;
-    private readonly bool _systemClock;
+    private LoopTimers _timers = new(new TimerHeap(), new LoopObjectPool<TimerNode>());
+    private LoopClock _clock;
+
+    /// <summary>What the loop does with nothing to run: the inbox's wait until a post or a timeout (the seam a readiness wait plugs into).</summary>
+    private readonly IIdleWait _idleWait;
     private readonly bool _autoAdvance;
 
     /// <summary>See <see cref="LoopOptions.AutoAdvanceThreshold"/>.</summary>
     private readonly TimeSpan _autoAdvanceThreshold;
-
-    /// <summary>Ticks added to the provider's clock by <see cref="LoopOptions.AutoAdvance"/>.</summary>
-    private long _clockOffset;
 
     /// <summary>The managed id of the thread running the loop; 0 while it does not run.</summary>
     private volatile int _threadId;
@@ -50,17 +53,14 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
     private readonly object _lifecycle = new();
     private volatile bool _closed;
 
-    /// <summary>With a clock other than the system's, the loop sleeps on a timer of that clock's provider.</summary>
-    private ITimer? _wakeTimer;
-
     /// <summary>Creates a loop. It starts no thread: it runs on the thread that calls a <c>Run</c> method.</summary>
     /// <param name="options">The loop's settings; null for the defaults.</param>
     /// <remarks>Equivalent to asyncio's <c>asyncio.new_event_loop()</c>.</remarks>
     public LoopTaskScheduler(LoopOptions? options = null)
     {
         options ??= s_defaultOptions;
-        _timeProvider = options.TimeProvider ?? throw new ArgumentException("LoopOptions.TimeProvider must not be null.", nameof(options));
-        _systemClock = ReferenceEquals(_timeProvider, TimeProvider.System);
+        _clock = new LoopClock(options.TimeProvider ?? throw new ArgumentException("LoopOptions.TimeProvider must not be null.", nameof(options)));
+        _idleWait = _inbox;
         _autoAdvance = options.AutoAdvance;
         Debug = options.Debug;
         SlowCallbackDuration = options.SlowCallbackDuration;
@@ -117,30 +117,7 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
     /// <para>Equivalent to asyncio's <c>loop.run_forever()</c>.</para>
     /// </summary>
     /// <exception cref="InvalidOperationException">The loop is closed, already running, or another loop runs on this thread.</exception>
-    public void RunForever()
-    {
-        SynchronizationContext? previous = EnterRun();
-        try
-        {
-            RunAsTask(s_runForever);
-        }
-        finally
-        {
-            ExitRun(previous);
-        }
-    }
-
-    private static readonly Action<LoopTaskScheduler> s_runForever = static loop =>
-    {
-        while (true)
-        {
-            loop.RunOnce();
-            if (loop._stopping)
-            {
-                break;
-            }
-        }
-    };
+    public void RunForever() => RunOnThisThread(s_runForever);
 
     /// <summary>
     /// Runs iterations on the calling thread until nothing is ready: no callback queued, nothing posted, no timer due
@@ -148,35 +125,21 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
     /// advances time, runs until idle, and can then prove that something did not happen.
     /// </summary>
     /// <exception cref="InvalidOperationException">The loop is closed, already running, or another loop runs on this thread.</exception>
-    internal void RunUntilIdle()
+    internal void RunUntilIdle() => RunOnThisThread(s_runUntilIdle);
+
+    /// <summary>Runs turns on the calling thread, as <paramref name="turns"/> says, between taking the loop and giving it back.</summary>
+    private void RunOnThisThread(Action<LoopTaskScheduler> turns)
     {
         SynchronizationContext? previous = EnterRun();
         try
         {
-            RunAsTask(s_runUntilIdle);
+            RunAsTask(turns);
         }
         finally
         {
             ExitRun(previous);
         }
     }
-
-    private static readonly Action<LoopTaskScheduler> s_runUntilIdle = static loop =>
-    {
-        while (!loop._stopping)
-        {
-            int before = loop._ready.Count;
-            int taken = loop._inbox.Take();
-            loop.MoveDueTimers();
-
-            if (loop._ready.Count == 0 && taken == 0)
-            {
-                break;
-            }
-
-            loop.RunReady(before, taken);
-        }
-    };
 
     /// <summary>
     /// Stops the loop: the callbacks already queued when the current iteration began still run, then the
@@ -214,13 +177,11 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
 
         _inbox.Close();
         _ready.Clear();
-        _timers.Clear();
-        _wakeTimer?.Dispose();
-        _wakeTimer = null;
+        _timers.Close();
+        _clock.Close();
         _executorIdle = null;
         _sleeps.Close();
         _hooks.Close();
-        _callbacks.Close();
         LoopMetrics.Unregister(this);
         StopReportingEscapes();
         ReportTasksAtClose();
@@ -239,8 +200,30 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
     /// <summary>How long an idle loop waits for posted work when its clock fails, before it asks the clock again.</summary>
     private static readonly TimeSpan s_clockRetry = TimeSpan.FromMilliseconds(10);
 
-    /// <summary>The longest due time a <see cref="ITimer"/> accepts, in ticks.</summary>
-    private const long MaxTimerTicks = (uint.MaxValue - 1L) * TimeSpan.TicksPerMillisecond;
+    private long NowTicks() => _clock.NowTicks();
+
+    /// <summary>Reads the loop's clock; a clock that throws gives false, reported to the exception handler if asked.</summary>
+    private bool TryNow(out long now, bool reportFailure)
+    {
+        try
+        {
+            now = NowTicks();
+            return true;
+        }
+        catch (Exception exception)
+        {
+            now = 0;
+            if (reportFailure)
+            {
+                ReportClockFailure(exception);
+            }
+
+            return false;
+        }
+    }
+
+    private void ReportClockFailure(Exception exception) =>
+        CallExceptionHandler(new LoopExceptionContext("The loop's TimeProvider failed: timers wait until it works again.") { Exception = exception });
 
     internal void ThrowIfClosed()
     {
@@ -299,333 +282,4 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
         _stopping = false;
         _threadId = 0;
     }
-
-    /// <summary>
-    /// One iteration, as asyncio's <c>_run_once</c>: sleep if there is nothing to do, take in posted work and due
-    /// timers, then run exactly the callbacks that are ready now, not those that they schedule.
-    /// </summary>
-    private void RunOnce()
-    {
-        if (_ready.Count == 0 && !_stopping && !_inbox.HasTaken)
-        {
-            try
-            {
-                WaitForWork();
-            }
-            catch (Exception exception)
-            {
-                // The clock failed (reading it, or arming its timer): report it, and wait a little for posted work
-                // instead, so that a broken clock neither stops the loop nor spins it.
-                ReportClockFailure(exception);
-                _inbox.Wait(s_clockRetry);
-            }
-        }
-
-        int before = _ready.Count;
-        int taken = _inbox.Take();
-        MoveDueTimers();
-
-        RunReady(before, taken);
-    }
-
-    /// <summary>
-    /// Runs exactly the items ready now; what they schedule waits for the next iteration. In asyncio's order: the
-    /// <paramref name="before"/> items queued before the inbox was taken, then the <paramref name="taken"/> posted ones,
-    /// then the timers that fell due.
-    /// </summary>
-    private void RunReady(int before, int taken)
-    {
-        int ready = _ready.Count;
-        bool plain = _watchdog is null && !Debug;
-        RunFromQueue(before, plain);
-        if (taken > 0)
-        {
-            _runningTaken = true;
-            try
-            {
-                while (_inbox.TryTakeNext(out WorkItem item))
-                {
-                    Run(in item, plain);
-                }
-            }
-            finally
-            {
-                _runningTaken = false;
-            }
-        }
-
-        RunDueTimers(ready - before, plain);
-        CountRun(ready + taken);
-    }
-
-    /// <summary>Runs the next <paramref name="count"/> items of the ready queue.</summary>
-    private void RunFromQueue(int count, bool plain)
-    {
-        for (int remaining = count; remaining > 0; remaining--)
-        {
-            WorkItem item = _ready.Dequeue();
-            Run(in item, plain);
-        }
-    }
-
-    /// <summary>
-    /// Runs the <paramref name="count"/> timers that fell due this iteration (the rest of the ready queue), asking the
-    /// processor to fetch what the next ones touch while this one runs.
-    /// </summary>
-    /// <remarks>
-    /// Timers fire in order of due time, which for many timers is a random walk through memory: each one's node, its
-    /// owner (a sleep's promise) and what that resumes miss the cache, one after the other. Fetched a few timers ahead
-    /// (the node eight ahead, its owner four, the resumed object two, each read from what the step before fetched),
-    /// the misses overlap with running (W6; BENCHMARKS.md).
-    /// </remarks>
-    private void RunDueTimers(int count, bool plain)
-    {
-        for (int remaining = count; remaining > 0; remaining--)
-        {
-            if (remaining > 8)
-            {
-                Prefetch.Object(_ready.PeekAhead(8));
-            }
-
-            if (remaining > 4 && _ready.PeekAhead(4) is TimerNode soon)
-            {
-                Prefetch.Object(soon.State);
-            }
-
-            if (remaining > 2 && _ready.PeekAhead(2) is TimerNode { State: SleepPromise next })
-            {
-                Prefetch.Object(next.ContinuationState);
-            }
-
-            WorkItem item = _ready.Dequeue();
-            Run(in item, plain);
-        }
-    }
-
-    /// <summary>Runs one item: straight to <see cref="Execute"/> when neither the watchdog nor debug mode is on.</summary>
-    private void Run(in WorkItem item, bool plain)
-    {
-        if (plain)
-        {
-            Execute(in item);
-        }
-        else
-        {
-            RunItem(in item);
-        }
-    }
-
-    private void WaitForWork()
-    {
-        if (!_timers.TryPeekWhen(out long due))
-        {
-            EnterRunContext();
-            _inbox.Wait(Timeout.InfiniteTimeSpan);
-            return;
-        }
-
-        long now = NowTicks();
-        if (due <= now)
-        {
-            return;
-        }
-
-        if (_autoAdvance && _inbox.IsIdle())
-        {
-            if (WaitBeforeJumping())
-            {
-                return;
-            }
-
-            // Nothing can happen before the next timer but the passing of time: skip it.
-            _clockOffset += due - now;
-            return;
-        }
-
-        // Going idle calls out (the clock's timer captures the context it is created in): not in a task's context.
-        EnterRunContext();
-        long wait = due - now;
-        if (_systemClock)
-        {
-            // Monitor.Wait counts whole milliseconds: round up, so the loop does not wake just before the timer.
-            long ms = Math.Min((wait + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond, int.MaxValue - 1);
-            _inbox.Wait(TimeSpan.FromMilliseconds(ms));
-        }
-        else
-        {
-            _wakeTimer ??= _timeProvider.CreateTimer(s_wake, this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-            // Timers take at most 0xFFFFFFFE ms; a longer wait just wakes once early and waits again.
-            _wakeTimer.Change(new TimeSpan(Math.Min(wait, MaxTimerTicks)), Timeout.InfiniteTimeSpan);
-            _inbox.Wait(Timeout.InfiniteTimeSpan);
-        }
-    }
-
-    /// <summary>Moves the due timers into the ready queue; a clock that fails is reported and the timers wait.</summary>
-    private void MoveDueTimers()
-    {
-        if (_timers.HasEntries && TryNow(out long now, reportFailure: true))
-        {
-            MoveDueTimers(now);
-        }
-    }
-
-    /// <summary>Reads the loop's clock; a clock that throws gives false, reported to the exception handler if asked.</summary>
-    private bool TryNow(out long now, bool reportFailure)
-    {
-        try
-        {
-            now = NowTicks();
-            return true;
-        }
-        catch (Exception exception)
-        {
-            now = 0;
-            if (reportFailure)
-            {
-                ReportClockFailure(exception);
-            }
-
-            return false;
-        }
-    }
-
-    private void ReportClockFailure(Exception exception) =>
-        CallExceptionHandler(new LoopExceptionContext("The loop's TimeProvider failed: timers wait until it works again.") { Exception = exception });
-
-    private void MoveDueTimers(long now)
-    {
-        while (_timers.TryPopDue(now, out TimerNode node))
-        {
-            _ready.Enqueue(node);
-        }
-    }
-
-    /// <remarks>
-    /// Read for every timer and sleep. The system clock is read straight from <see cref="Stopwatch"/>, whose frequency
-    /// the JIT sees as a constant: on Linux (1 GHz) the conversion is a division by a constant, not three divisions.
-    /// </remarks>
-    private long NowTicks()
-    {
-        long ticks = _systemClock
-            ? ToTicks(Stopwatch.GetTimestamp(), Stopwatch.Frequency)
-            : ToTicks(_timeProvider.GetTimestamp(), _timeProvider.TimestampFrequency);
-        return ticks + _clockOffset;
-    }
-
-    /// <summary>A timestamp in ticks, exactly (rounded toward zero) for any frequency.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static long ToTicks(long timestamp, long frequency)
-    {
-        if (frequency == TimeSpan.TicksPerSecond)
-        {
-            return timestamp;
-        }
-
-        if (frequency == 1_000_000_000)
-        {
-            return timestamp / 100;
-        }
-
-        return ((timestamp / frequency) * TimeSpan.TicksPerSecond) + ((timestamp % frequency) * TimeSpan.TicksPerSecond / frequency);
-    }
-
-    /// <summary>Runs one item with the watchdog or debug mode on (checked per batch: off, items go straight to <see cref="Execute"/>).</summary>
-    private void RunItem(in WorkItem item)
-    {
-        if (_watchdog is not null)
-        {
-            RunItemWatched(in item);
-            return;
-        }
-
-        RunItemTimed(in item);
-    }
-
-    /// <summary>Runs one item of the ready queue, whatever its kind.</summary>
-    private void Execute(in WorkItem item)
-    {
-        // Most frequent first; every case but the last is a sealed type, so each test is one compare.
-        switch (item.Callback)
-        {
-            case SendOrPostCallback:
-                RunPosted(in item);
-                break;
-            case Action<object?> or Action:
-                RunQueued(in item);
-                break;
-            case TimerNode node:
-                RunCallback(node);
-                break;
-            case CancelledCallback:
-                break;
-            default:
-                // A task captured with flow suppressed runs in whatever context the thread has: make it the run's.
-                EnterRunContext();
-                ExecuteTask((Task)item.Callback);
-                break;
-        }
-    }
-
-    /// <summary>Debug mode: runs the item and logs it if it held the loop longer than <see cref="SlowCallbackDuration"/>.</summary>
-    private void RunItemTimed(in WorkItem item)
-    {
-        // Named before it runs: a callback's node is recycled, and its delegate forgotten, as it finishes.
-        object what = item.Callback is TimerNode node ? (object?)node.Callback ?? node : item.Callback;
-        object? state = item.State;
-        long started = Stopwatch.GetTimestamp();
-        Execute(in item);
-
-        TimeSpan elapsed = TimeSpan.FromTicks((Stopwatch.GetTimestamp() - started) * TimeSpan.TicksPerSecond / Stopwatch.Frequency);
-        if (elapsed >= SlowCallbackDuration)
-        {
-            LoopMetrics.SlowCallbacks.Add(1, LoopMetrics.Tag(this));
-            WriteLog($"Executing {Describe(what, state)} took {elapsed.TotalSeconds:F3} seconds");
-        }
-    }
-
-    internal void WriteLog(string message)
-    {
-        try
-        {
-            Log.WriteLine(message);
-            Log.Flush();
-        }
-        catch (Exception)
-        {
-            // A broken log must not stop the loop; there is nowhere left to report it.
-        }
-    }
-
-    private static string Describe(object what, object? state)
-    {
-        // The code a continuation resumes says more than the runtime's or the library's own delegate that carries it.
-        if (TaskDump.DescribeCode(state) is { } code)
-        {
-            return code;
-        }
-
-        // The library's and the runtime's own lambdas carry the user's work in their state: name that instead.
-        if (what is Delegate carrier && TimerNode.IsCarrier(carrier) && DescribeCarried(state) is { } carried)
-        {
-            return carried;
-        }
-
-        return what switch
-        {
-            Task task => $"<Task {task.GetName()}>",
-            SendOrPostCallback posted => $"<Post {TimerNode.Describe(state as Delegate ?? posted)}>",
-            Delegate callback => $"<LoopHandle {TimerNode.Describe(callback)}>",
-            _ => what.ToString() ?? "?",
-        };
-    }
-
-    /// <summary>What a library callback's state stands for, in the user's terms; null when it stands for nothing known.</summary>
-    private static string? DescribeCarried(object? state) => state switch
-    {
-        LoopTaskState task => task.DescribeStep(),
-        IDescribedWait wait => wait.Describe(),
-        Task task => $"task {task.GetName()}",
-        Delegate callback when !TimerNode.IsCarrier(callback) => $"<LoopHandle {TimerNode.Describe(callback)}>",
-        _ => null,
-    };
 }

@@ -34,7 +34,6 @@ internal sealed class TimerNode : IPoolable
     /// <summary>Pending in the timer heap, or taken out and not yet run (not run, not cancelled).</summary>
     public bool InHeap;
 
-
     /// <summary>
     /// A timer kept by its owner (a sleep) and armed again for each use, so it never goes back to the loop's pool.
     /// Its callback and state are set once, when it is made.
@@ -46,6 +45,14 @@ internal sealed class TimerNode : IPoolable
 
     /// <summary>The loop that scheduled it.</summary>
     public LoopTaskScheduler? Loop;
+
+    /// <summary>Forgets what the node ran, so a recycled or cancelled node keeps nothing alive.</summary>
+    public void Clear()
+    {
+        Callback = null;
+        State = null;
+        Context = null;
+    }
 
     /// <summary>
     /// Names the callback for messages: the method's type and name; a lambda by the type and method that wrote it
