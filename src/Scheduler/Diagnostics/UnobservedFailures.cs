@@ -23,7 +23,7 @@ internal static class UnobservedFailures
     /// Remembers a failed loop task (weakly) for the check at close. Going through this class, not straight to the loop,
     /// is what subscribes the collection-time report (the static constructor) as the first failure happens.
     /// </summary>
-    public static void Watch(LoopTaskScheduler loop, LoopTaskState task) => loop.WatchFailure(task);
+    public static void Watch(LoopTaskScheduler loop, LoopTaskState task) => loop.TaskSide.WatchFailure(task);
 
     /// <summary>At close: reports the failed tasks still alive whose exception nobody observed.</summary>
     public static void ReportAtClose(LoopTaskScheduler loop, IEnumerable<LoopTaskState> failed)

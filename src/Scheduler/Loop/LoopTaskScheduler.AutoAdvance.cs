@@ -42,23 +42,5 @@ public sealed partial class LoopTaskScheduler
     }
 
     /// <summary>Whether a pending task of the loop, or the task the run waits for, awaits work the loop cannot see.</summary>
-    /// <remarks>Allocates nothing while every task is in a loop-aware wait: a jump is on the path of every virtual-time sleep.</remarks>
-    internal bool AwaitsUnseenWork()
-    {
-        lock (_tasks)
-        {
-            foreach (LoopTaskState state in _tasks)
-            {
-                if (state.Task is { IsCompleted: false } task && !UnseenWork.IsSeenRoot(this, task))
-                {
-                    return true;
-                }
-            }
-        }
-
-        // The run's own task counts when it is an async method the caller started (RunUntilComplete(MainAsync())); a bare
-        // promise is the harness's, completed by the callbacks it runs, and a loop task or combinator is followed above.
-        return _runTarget is { IsCompleted: false } target && !LoopTaskState.TryGet(target, out _)
-            && TaskDump.StateMachineOf(target) is not null && !UnseenWork.IsSeenRoot(this, target);
-    }
+    internal bool AwaitsUnseenWork() => _taskSide.AwaitsUnseenWork(_runTarget);
 }

@@ -42,6 +42,26 @@ public sealed partial class LoopTaskScheduler
 #endif
     }
 
+    /// <summary>
+    /// The loop thread's execution context as the thread stores it (null for the default context), read with no
+    /// thread-static lookup; false where that cannot be read, or while a queued TPL task runs (its code is no loop task's
+    /// own step, so the flowing task does not speak for it). Loop thread only.
+    /// </summary>
+#pragma warning disable CA1822 // Static on netstandard2.0 only, where the thread's fields are not read.
+    internal bool TryReadStoredContext(out ExecutionContext? stored)
+#pragma warning restore CA1822
+    {
+#if NET8_0_OR_GREATER
+        if (ThreadContexts.Available && _executingTask is null)
+        {
+            stored = ThreadContexts.RawExecutionContext(_loopThread!);
+            return true;
+        }
+#endif
+        stored = null;
+        return false;
+    }
+
     /// <summary>The loop thread's execution context, as stored on the thread when it can be read there, else as captured.</summary>
 #pragma warning disable CA1822 // Static on netstandard2.0 only, where the thread's fields are not read.
     private ExecutionContext? ReadStoredContext() =>

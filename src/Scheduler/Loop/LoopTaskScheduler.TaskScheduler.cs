@@ -62,4 +62,28 @@ public sealed partial class LoopTaskScheduler
 
         return tasks;
     }
+
+    /// <summary>The TPL task this loop is executing (queued or inlined), if any. Loop thread only.</summary>
+    private Task? _executingTask;
+
+    /// <summary>
+    /// Whether the calling thread is the loop's and runs one of the TPL tasks queued to it (<c>TaskFactory</c>,
+    /// <c>ContinueWith</c>), rather than a callback or a task's own step. Any thread.
+    /// </summary>
+    internal bool IsExecutingQueuedTask => _executingTask is not null && IsOnLoopThread;
+
+    /// <summary>Runs a TPL task of this loop, noting it for <see cref="TryReadStoredContext"/>. Loop thread only.</summary>
+    private bool ExecuteTask(Task task)
+    {
+        Task? outer = _executingTask;
+        _executingTask = task;
+        try
+        {
+            return TryExecuteTask(task);
+        }
+        finally
+        {
+            _executingTask = outer;
+        }
+    }
 }

@@ -34,6 +34,9 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
     private LoopTimers _timers = new(new TimerHeap(), new LoopObjectPool<TimerNode>());
     private LoopClock _clock;
 
+    /// <summary>The tasks layer's side of the loop: its tasks, and the pools of its sleeps and completion hooks.</summary>
+    private readonly LoopTaskSide _taskSide;
+
     /// <summary>What the loop does with nothing to run: the inbox's wait until a post or a timeout (the seam a readiness wait plugs into).</summary>
     private readonly IIdleWait _idleWait;
     private readonly bool _autoAdvance;
@@ -61,6 +64,7 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
         options ??= s_defaultOptions;
         _clock = new LoopClock(options.TimeProvider ?? throw new ArgumentException("LoopOptions.TimeProvider must not be null.", nameof(options)));
         _idleWait = _inbox;
+        _taskSide = LoopTaskSide.Factory?.Invoke(this) ?? throw new InvalidOperationException("The loop's task side was not registered.");
         _autoAdvance = options.AutoAdvance;
         Debug = options.Debug;
         SlowCallbackDuration = options.SlowCallbackDuration;
@@ -180,11 +184,9 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
         _timers.Close();
         _clock.Close();
         _executorIdle = null;
-        _sleeps.Close();
-        _hooks.Close();
         LoopMetrics.Unregister(this);
         StopReportingEscapes();
-        ReportTasksAtClose();
+        _taskSide.Close();
     }
 
     /// <summary>Same as <see cref="Close"/>.</summary>

@@ -66,7 +66,7 @@ internal sealed class CompletionHook : IPoolable
         _state = null;
 
         // Back first: the continuation may register again, and can then reuse this very hook.
-        _loop.Recycle(this);
+        _loop.TaskSide.Recycle(this);
         continuation(task, state);
     }
 }

@@ -29,7 +29,7 @@ internal static class Continuations
     {
         if (hookLoop is not null)
         {
-            task.GetAwaiter().UnsafeOnCompleted(hookLoop.Hook(task, continuation, state));
+            task.GetAwaiter().UnsafeOnCompleted(hookLoop.TaskSide.Hook(task, continuation, state));
             return;
         }
 

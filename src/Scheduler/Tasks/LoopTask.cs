@@ -257,7 +257,7 @@ internal sealed class LoopTask<T> : LoopTaskState
         Task? inner = _inner;
         _inner = null;
         _wait = null;
-        _loop.Untrack(this);
+        _loop.TaskSide.Untrack(this);
         if (inner is null)
         {
             _promise.TrySetCanceled(_cancellation?.Token ?? CancellationToken.None);

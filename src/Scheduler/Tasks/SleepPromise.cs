@@ -56,7 +56,7 @@ internal sealed class SleepPromise : LoopPromise<VoidResult>, IPoolable
     /// </summary>
     protected override void OnResumeContextChanged() => _timer.Context = ResumeContext;
 
-    protected override void Recycle() => Loop.ReturnSleep(this);
+    protected override void Recycle() => Loop.TaskSide.ReturnSleep(this);
 
     private TimerNode NewTimer() => new()
     {

@@ -20,7 +20,7 @@ public class SleepPoolTests
 
         SleepBurst(test);
 
-        test.Loop.SleepPoolCount.ShouldBe(Burst);
+        test.Loop.TaskSide.SleepPoolCount.ShouldBe(Burst);
     });
 
     [Fact]
@@ -31,11 +31,11 @@ public class SleepPoolTests
 
         for (int round = 0; round < 4; round++)
         {
-            test.Loop.RequestSleepPoolTrim().ShouldBeTrue();
+            test.Loop.TaskSide.RequestSleepPoolTrim().ShouldBeTrue();
             SleepBurst(test);
         }
 
-        test.Loop.SleepPoolCount.ShouldBe(Burst);
+        test.Loop.TaskSide.SleepPoolCount.ShouldBe(Burst);
     });
 
     [Fact]
@@ -45,19 +45,19 @@ public class SleepPoolTests
         SleepBurst(test);
 
         // The first period still saw the burst: nothing is dropped.
-        test.Loop.RequestSleepPoolTrim();
+        test.Loop.TaskSide.RequestSleepPoolTrim();
         SleepOnce(test);
-        test.Loop.SleepPoolCount.ShouldBe(Burst);
+        test.Loop.TaskSide.SleepPoolCount.ShouldBe(Burst);
 
         // Unused over two periods: dropped.
-        test.Loop.RequestSleepPoolTrim();
+        test.Loop.TaskSide.RequestSleepPoolTrim();
         SleepOnce(test);
-        test.Loop.RequestSleepPoolTrim();
+        test.Loop.TaskSide.RequestSleepPoolTrim();
         SleepOnce(test);
-        test.Loop.SleepPoolCount.ShouldBe(1);
+        test.Loop.TaskSide.SleepPoolCount.ShouldBe(1);
 
         SleepBurst(test);
-        test.Loop.SleepPoolCount.ShouldBe(Burst);
+        test.Loop.TaskSide.SleepPoolCount.ShouldBe(Burst);
     });
 
     [Fact]
@@ -73,7 +73,7 @@ public class SleepPoolTests
             SleepOnce(test);
         }
 
-        test.Loop.SleepPoolCount.ShouldBe(1);
+        test.Loop.TaskSide.SleepPoolCount.ShouldBe(1);
     });
 
     [Fact]
@@ -82,7 +82,7 @@ public class SleepPoolTests
         var loop = new LoopTaskScheduler();
         loop.Close();
 
-        loop.RequestSleepPoolTrim().ShouldBeFalse();
+        loop.TaskSide.RequestSleepPoolTrim().ShouldBeFalse();
     }
 
     private static void SleepBurst(TestLoop test)
