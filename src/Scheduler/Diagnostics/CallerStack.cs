@@ -87,16 +87,16 @@ internal static class CallerStack
         if (type.Name.StartsWith("<>", StringComparison.Ordinal))
         {
             // A closure class: the method is the lambda.
-            return owner + TaskDump.MethodName(method.Name);
+            return owner + AsyncMethods.MethodName(method.Name);
         }
 
         if (IsGenerated(type.Name))
         {
             // MoveNext of a state machine: name the source method instead.
-            return owner + TaskDump.MethodName(type.Name);
+            return owner + AsyncMethods.MethodName(type.Name);
         }
 
-        return IsGenerated(method.Name) ? $"{type.Name}.{TaskDump.MethodName(method.Name)}" : $"{type.Name}.{method.Name}";
+        return IsGenerated(method.Name) ? $"{type.Name}.{AsyncMethods.MethodName(method.Name)}" : $"{type.Name}.{method.Name}";
     }
 }
 #pragma warning restore IL2026

@@ -124,7 +124,7 @@ internal sealed class LeftLoopListener : EventListener
             _ => "Task.Start or StartNew", // The public frame went in a tail call.
         };
         string of = operation.Substring(operation.IndexOf(": ", StringComparison.Ordinal) + 2);
-        _pending[taskId] = new Created(loop, $"{call}({TaskDump.MethodName(of)})", !entry.Certain, CallerStack.Capture(frames, typeof(Task).Assembly));
+        _pending[taskId] = new Created(loop, $"{call}({AsyncMethods.MethodName(of)})", !entry.Certain, CallerStack.Capture(frames, typeof(Task).Assembly));
     }
 
     private void OnQueued(int schedulerId, int taskId)

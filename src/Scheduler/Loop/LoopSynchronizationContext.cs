@@ -42,13 +42,13 @@ public sealed class LoopSynchronizationContext : SynchronizationContext
 
         if (!Loop.PostThreadSafe(d, state))
         {
-            CompletionHook? hook = (state as Delegate)?.Target as CompletionHook;
+            ILoopContinuation? hook = (state as Delegate)?.Target as ILoopContinuation;
             if (hook is { IsMoot: true })
             {
                 return; // The library's wait it would wake ended already (a WaitFor that timed out): nothing is lost.
             }
 
-            string what = TaskDump.DescribeCode(state) ?? hook?.Describe() ?? TimerNode.Describe(state as Delegate ?? d);
+            string what = AsyncMethods.DescribeCode(state) ?? hook?.Describe() ?? TimerNode.Describe(state as Delegate ?? d);
             Loop.WriteLog($"LoopSynchronizationContext.Post after the event loop was closed: {what} was dropped.");
         }
     }

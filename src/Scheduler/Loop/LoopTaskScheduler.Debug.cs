@@ -53,7 +53,7 @@ public sealed partial class LoopTaskScheduler
     private static string Describe(object what, object? state)
     {
         // The code a continuation resumes says more than the runtime's or the library's own delegate that carries it.
-        if (TaskDump.DescribeCode(state) is { } code)
+        if (AsyncMethods.DescribeCode(state) is { } code)
         {
             return code;
         }

@@ -73,7 +73,7 @@ internal sealed class TimerNode : IPoolable
         }
 
         string typeName = type is null ? string.Empty : type.Name.Split('`')[0] + ".";
-        string methodName = IsCompilerName(method.Name) ? TaskDump.MethodName(method.Name) : method.Name;
+        string methodName = IsCompilerName(method.Name) ? AsyncMethods.MethodName(method.Name) : method.Name;
         return typeName + methodName;
     }
 
@@ -87,7 +87,7 @@ internal sealed class TimerNode : IPoolable
         System.Reflection.Assembly assembly = method.Module.Assembly;
         return (ReferenceEquals(assembly, typeof(TimerNode).Assembly) || ReferenceEquals(assembly, typeof(object).Assembly))
             && (IsCompilerName(method.Name) || (method.DeclaringType is { } declaring && IsCompilerName(declaring.Name))
-                || callback.Target is CompletionHook);
+                || callback.Target is ILoopContinuation);
     }
 
     /// <summary>Whether a type or method name is one the compiler made (<c>&lt;&gt;c</c>, <c>&lt;Main&gt;b__0_0</c>).</summary>

@@ -9,7 +9,7 @@ namespace Scheduler;
 /// thousands of pending tasks would otherwise keep a hook and a delegate per task alive through the collections.
 /// </summary>
 /// <remarks>Taken and given back on the loop thread only; each registration is run once by the runtime.</remarks>
-internal sealed class CompletionHook : IPoolable
+internal sealed class CompletionHook : IPoolable, ILoopContinuation
 {
     private static readonly Action<object?> s_runOnLoop = static state => ((CompletionHook)state!).Run();
 

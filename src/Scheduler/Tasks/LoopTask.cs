@@ -66,7 +66,7 @@ internal sealed class LoopTask<T> : LoopTaskState
     /// <summary>The task and the code it runs: its body's async method once it returned a task, the body itself before.</summary>
     public override string DescribeStep()
     {
-        string? code = TaskDump.DescribeCode(_inner) ?? (_body is { } body ? TimerNode.Describe(body) : null);
+        string? code = AsyncMethods.DescribeCode(_inner) ?? (_body is { } body ? TimerNode.Describe(body) : null);
         return code is null ? $"task {Name}" : $"task {Name} ({code})";
     }
 

@@ -178,7 +178,7 @@ internal sealed class LoopTasks : LoopTaskSide
         // The run's own task counts when it is an async method the caller started (RunUntilComplete(MainAsync())); a bare
         // promise is the harness's, completed by the callbacks it runs, and a loop task or combinator is followed above.
         return runTarget is { IsCompleted: false } target && !LoopTaskState.TryGet(target, out _)
-            && TaskDump.StateMachineOf(target) is not null && !UnseenWork.IsSeenRoot(_loop, target);
+            && AsyncMethods.StateMachineOf(target) is not null && !UnseenWork.IsSeenRoot(_loop, target);
     }
 
     /// <inheritdoc/>

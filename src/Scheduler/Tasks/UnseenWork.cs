@@ -92,10 +92,10 @@ internal static class UnseenWork
             return true;
         }
 
-        if (TaskDump.StateMachineOf(task) is { } machine)
+        if (AsyncMethods.StateMachineOf(task) is { } machine)
         {
             // Suspended: follow what it awaits. Running while the loop is idle: running on another thread.
-            return TaskDump.IsSuspended(machine) && IsSeen(loop, TaskDump.AwaitedBy(machine), depth + 1);
+            return AsyncMethods.IsSuspended(machine) && IsSeen(loop, AsyncMethods.AwaitedBy(machine), depth + 1);
         }
 
         return task.Status switch

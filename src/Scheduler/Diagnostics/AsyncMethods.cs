@@ -1,109 +1,28 @@
 using System;
-using System.Collections.Generic;
-using System.IO;
 using System.Reflection;
 using System.Threading.Tasks;
 
 namespace Scheduler;
 
 /// <summary>
-/// Writes the pending tasks of a loop with what each awaits: the chain of async methods, down to the loop-aware wait
-/// or the task it is suspended on (asyncio 3.14's <c>pstree</c>, from the state machines .NET keeps for each await).
+/// Reads .NET's async methods from the state machines the compiler generates for them: which method a task or a
+/// callback resumes, where it is suspended, and what it awaits. Used by the loop's reports and the task dumps.
 /// </summary>
 /// <remarks>
-/// The chain is read by reflection from the compiler-generated state machines (their <c>&lt;&gt;u__N</c> awaiter fields): a
-/// diagnostic, best effort; what trimming removed or another compiler named differently is shown as "(unknown)".
+/// By reflection over compiler-generated names (<c>&lt;&gt;1__state</c>, the <c>&lt;&gt;u__N</c> awaiter fields): a
+/// diagnostic, best effort; what trimming removed or another compiler named differently reads as unknown (null).
 /// </remarks>
 #pragma warning disable IL2075 // A diagnostic reading compiler-generated fields: what trimming removed reads as unknown.
-internal static class TaskDump
+internal static class AsyncMethods
 {
-    private const int MaxDepth = 32;
     private const BindingFlags InstanceFields = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic;
-
-    public static void Write(LoopTaskScheduler loop, TextWriter writer)
-    {
-        List<Task> tasks = loop.PendingTasks();
-        TimeSpan now = loop.Time();
-        writer.WriteLine($"{tasks.Count} pending task(s) on {loop}:");
-        foreach (Task task in tasks)
-        {
-            if (!LoopTaskState.TryGet(task, out LoopTaskState? state) || state is null)
-            {
-                continue;
-            }
-
-            string phase = state.Body is null ? "not started" : state.Cancelling > 0 ? "cancelling" : "pending";
-            writer.WriteLine($"Task {state.Name}: {phase}, age {(now - state.CreatedAt).TotalSeconds:F3} s");
-            if (state.CreationStack is { } stack)
-            {
-                writer.WriteLine("  created at:");
-                foreach (string line in stack.Split(['\n'], StringSplitOptions.RemoveEmptyEntries))
-                {
-                    writer.WriteLine("    " + line.Trim());
-                }
-            }
-
-            WriteAwaits(writer, state.Body, 1);
-        }
-    }
-
-    /// <summary>What <paramref name="task"/> awaits, as the dump writes it, for a report about one task.</summary>
-    public static string Chain(Task task)
-    {
-        using var writer = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
-        writer.WriteLine($"Task {task.GetName()} awaits:");
-        object? start = LoopTaskState.TryGet(task, out LoopTaskState? state) && state is { Body: { } body } ? body : task;
-        WriteAwaits(writer, start, 1);
-        return writer.ToString().TrimEnd();
-    }
-
-    private static void WriteAwaits(TextWriter writer, object? awaited, int depth)
-    {
-        var seen = new List<object>();
-        while (awaited is not null && depth <= MaxDepth && !seen.Exists(s => ReferenceEquals(s, awaited)))
-        {
-            seen.Add(awaited);
-            string indent = new(' ', 2 * depth);
-            switch (awaited)
-            {
-                case Task task when LoopTaskState.TryGet(task, out LoopTaskState? state) && ReferenceEquals(state!.Task, task):
-                    writer.WriteLine($"{indent}awaits {state.DescribeAwait()}");
-                    return;
-                case Task task when StateMachineOf(task) is { } machine:
-                    string suspended = StateOf(machine);
-                    writer.WriteLine($"{indent}in {MethodOf(machine)} (async method{suspended})");
-                    if (suspended.Length == 0)
-                    {
-                        return; // Running now (this very dump, or the code that called it): it awaits nothing yet.
-                    }
-
-                    awaited = AwaitedBy(machine);
-                    depth++;
-                    if (awaited is null)
-                    {
-                        writer.WriteLine($"{new string(' ', 2 * depth)}awaits (unknown)");
-                    }
-
-                    break;
-                case Task task:
-                    writer.WriteLine($"{indent}awaits a {task.GetType().Name} ({task.Status})");
-                    return;
-                case string yield:
-                    writer.WriteLine($"{indent}awaits {yield}");
-                    return;
-                default:
-                    writer.WriteLine($"{indent}awaits {Describe(awaited)}");
-                    return;
-            }
-        }
-    }
 
     /// <summary>
     /// The async method a callback's state resumes: a state machine box, the MoveNext delegate of one, or a loop wait that
     /// resumed one, directly or through another (a condition wait resumed by its inner wait, through a delegate of its
     /// own). Null when it is none of those.
     /// </summary>
-    public static string? DescribeCode(object? state)
+    internal static string? DescribeCode(object? state)
     {
         IDescribedWait? via = null;
         object? target = state;
@@ -132,13 +51,12 @@ internal static class TaskDump
         return null;
     }
 
-    private static string Describe(object source) => source is IDescribedWait wait ? wait.Describe() : source.GetType().Name;
-
     /// <summary>The state machine an async method's task carries, or null for other tasks.</summary>
     internal static object? StateMachineOf(Task task) =>
         task.GetType().GetField("StateMachine", BindingFlags.Instance | BindingFlags.Public)?.GetValue(task);
 
-    private static string MethodOf(object machine)
+    /// <summary>The async method a state machine runs, as "Type.Method".</summary>
+    internal static string MethodOf(object machine)
     {
         Type type = machine.GetType();
         Type? declaring = type.DeclaringType;
@@ -176,7 +94,8 @@ internal static class TaskDump
     internal static bool IsSuspended(object machine) =>
         machine.GetType().GetField("<>1__state", InstanceFields)?.GetValue(machine) is int state && state >= 0;
 
-    private static string StateOf(object machine) =>
+    /// <summary>", suspended at await #N" for a suspended state machine, else nothing.</summary>
+    internal static string StateOf(object machine) =>
         machine.GetType().GetField("<>1__state", InstanceFields)?.GetValue(machine) is int state && state >= 0
             ? $", suspended at await #{state + 1}"
             : string.Empty;
