@@ -47,6 +47,9 @@ internal sealed class LeftLoopListener : EventListener
     /// <summary>Listens while at least one debug run is on. Thread-safe; pair each call with <see cref="Detach"/>.</summary>
     public static void Attach()
     {
+        // With the TPL's events on, the runtime posts a yield's resume as a plain action: the yield callback must be
+        // found before they go on, or it never is (and yields on the loop switch contexts twice, as other posts do).
+        _ = YieldResume.Callback;
         lock (s_gate)
         {
             if (s_runs++ == 0)

@@ -90,7 +90,7 @@ public sealed partial class LoopTaskScheduler
             }
 
             // No node either: the handle is the post's number in the inbox (stored complemented, apart from the above).
-            return _inbox.TryAdd(new WorkItem(callback, state, LoopTaskState.CaptureForFork()), out long position)
+            return _inbox.TryAdd(new WorkItem(callback, state, FlowingTask.CaptureForFork()), out long position)
                 ? new LoopHandle(this, ~position)
                 : throw new InvalidOperationException(ClosedMessage);
         }
@@ -184,7 +184,7 @@ public sealed partial class LoopTaskScheduler
         TimerNode node = _timers.Rent(this, onLoop);
         node.Callback = callback;
         node.State = state;
-        node.Context = onLoop ? CaptureOnLoop() : LoopTaskState.CaptureForFork();
+        node.Context = onLoop ? CaptureOnLoop() : FlowingTask.CaptureForFork();
         return node;
     }
 
@@ -317,7 +317,7 @@ public sealed partial class LoopTaskScheduler
             return true;
         }
 
-        return _inbox.Add(new WorkItem(callback, state, LoopTaskState.CaptureForFork()));
+        return _inbox.Add(new WorkItem(callback, state, FlowingTask.CaptureForFork()));
     }
 
     /// <summary>

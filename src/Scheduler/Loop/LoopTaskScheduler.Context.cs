@@ -82,7 +82,7 @@ public sealed partial class LoopTaskScheduler
         System.Threading.SynchronizationContext.Current;
 
     /// <summary>
-    /// <see cref="LoopTaskState.CaptureForFork()"/> on the loop thread, remembering the last answer: a burst of
+    /// <see cref="FlowingTask.CaptureForFork()"/> on the loop thread, remembering the last answer: a burst of
     /// scheduling from one step captures the same context each time.
     /// </summary>
     private ExecutionContext? CaptureOnLoop()
@@ -90,7 +90,7 @@ public sealed partial class LoopTaskScheduler
         ExecutionContext? stored = ReadStoredContext();
         if (!_captureCached || !ReferenceEquals(stored, _captureSource))
         {
-            ExecutionContext? result = LoopTaskState.CaptureForFork(ExecutionContext.Capture());
+            ExecutionContext? result = FlowingTask.CaptureForFork(ExecutionContext.Capture());
 #if NET8_0_OR_GREATER
             // The context callbacks run in anyway (the run's own): null says so, and storing null costs no GC barrier.
             if (ReferenceEquals(result, _runContext))

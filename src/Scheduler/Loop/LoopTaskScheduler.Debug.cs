@@ -76,7 +76,7 @@ public sealed partial class LoopTaskScheduler
     /// <summary>What a library callback's state stands for, in the user's terms; null when it stands for nothing known.</summary>
     private static string? DescribeCarried(object? state) => state switch
     {
-        LoopTaskState task => task.DescribeStep(),
+        FlowingTask task => task.DescribeStep(),
         IDescribedWait wait => wait.Describe(),
         Task task => $"task {task.GetName()}",
         Delegate callback when !TimerNode.IsCarrier(callback) => $"<LoopHandle {TimerNode.Describe(callback)}>",

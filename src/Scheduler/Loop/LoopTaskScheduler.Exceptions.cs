@@ -75,7 +75,7 @@ public sealed partial class LoopTaskScheduler
             text = $"{context.Message}\n({context.Exception?.GetType().FullName}; its text could not be read: {broken.GetType().Name})";
         }
 
-        if (context.Task is { } task && LoopTaskState.TryGet(task, out LoopTaskState? state) && state?.CreationStack is { } created)
+        if (context.Task is { } task && FlowingTask.OwnerOf(task)?.CreationStack is { } created)
         {
             text += "\ntask created at:\n" + created;
         }

@@ -165,7 +165,7 @@ public sealed partial class LoopTaskScheduler
                 Prefetch.Object(soon.State);
             }
 
-            if (remaining > 2 && _ready.PeekAhead(2) is TimerNode { State: SleepPromise next })
+            if (remaining > 2 && _ready.PeekAhead(2) is TimerNode { State: ContinuationHolder next })
             {
                 Prefetch.Object(next.ContinuationState);
             }

@@ -15,7 +15,7 @@ namespace Scheduler;
 /// task that awaits it is told (<see cref="LoopTaskState.BeginWait"/>), so a <c>task.Cancel()</c> ends the wait.
 /// </remarks>
 /// <typeparam name="T">The result type; <see cref="VoidResult"/> for a plain <see cref="ValueTask"/>.</typeparam>
-internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, ICancellableWait, IDescribedWait
+internal abstract class LoopPromise<T> : ContinuationHolder, IValueTaskSource<T>, IValueTaskSource, ICancellableWait, IDescribedWait
 {
     private static readonly Action<object?> s_runContinuation = static state => ((LoopPromise<T>)state!).InvokeContinuation();
     private static readonly Action<object?> s_tokenCancelled = static state =>
@@ -66,19 +66,15 @@ internal abstract class LoopPromise<T> : IValueTaskSource<T>, IValueTaskSource, 
     private bool _awaited;
 
     /// <summary>
-    /// The registered continuation and its state, kept past the use: a waiter reused by the same method registers the
+    /// The registered continuation and its state (<see cref="ContinuationHolder"/>), kept past the use: a waiter reused by the same method registers the
     /// same pair, so nothing is stored (no GC write barrier) and the pair shows what the promise resumed last.
     /// </summary>
     private Action<object?>? _continuation;
-    private object? _continuationState;
     private SynchronizationContext? _continuationContext;
     private ExecutionContext? _continuationExecutionContext;
 
     /// <summary>The loop thread's context when the continuation was registered: the one the awaiting method resumes in.</summary>
     private ExecutionContext? _resumeContext;
-
-    /// <summary>What the continuation resumes (an async method's box, mostly), for the loop to fetch ahead. Loop thread only.</summary>
-    internal object? ContinuationState => _continuationState;
 
     protected LoopPromise(LoopTaskScheduler loop)
     {

@@ -9,11 +9,10 @@ namespace Scheduler;
 /// What the library knows about a <see cref="System.Threading.Tasks.Task"/>: its asyncio name and, for tasks the loop
 /// created, how to cancel it. Kept in a weak table, so a plain <c>Task</c> needs no wrapper type.
 /// </summary>
-internal class LoopTaskState
+internal class LoopTaskState : FlowingTask
 {
     private static long s_lastId;
     private static readonly ConditionalWeakTable<Task, LoopTaskState> s_states = new();
-    private static readonly AsyncLocal<LoopTaskState?> s_current = new();
 
     /// <summary>The name given, or made from <see cref="_number"/> when first asked.</summary>
     private string? _name;
@@ -41,12 +40,6 @@ internal class LoopTaskState
         set => _name = value;
     }
 
-    /// <summary>The loop that runs the task; null for tasks the library only names.</summary>
-    public virtual LoopTaskScheduler? Loop => null;
-
-    /// <summary>The last context handed out by <see cref="CaptureForFork(ExecutionContext?)"/> for this task, and the one it came from.</summary>
-    private ForkedContext? _fork;
-
     /// <summary>
     /// The loop task whose own code is running in the current logical flow (followed across awaits): null in work the
     /// task merely started, as asyncio's <c>current_task()</c> is None in a callback a task scheduled.
@@ -55,59 +48,22 @@ internal class LoopTaskState
     {
         get
         {
-            LoopTaskState? current = s_current.Value;
+            LoopTaskState? current = Flowing;
 
             // Inside a TPL task running on the task's loop (TaskFactory, ContinueWith): not the task's own step.
             return current?.Loop is { } loop && loop.IsExecutingQueuedTask ? null : current;
         }
 
-        protected set => s_current.Value = value;
+        protected set => Flow(value);
     }
 
     /// <summary>The loop task flowing in the current context, whatever runs it (<see cref="Current"/> without its TPL check).</summary>
-    public static LoopTaskState? Flowing => s_current.Value;
-
-    /// <summary>
-    /// The caller's <see cref="ExecutionContext"/> for work it schedules (callbacks, posts): the same, except that the
-    /// current loop task does not flow into it. Cached per task, so a burst of calls from one step allocates once.
-    /// </summary>
-    public static ExecutionContext? CaptureForFork() => CaptureForFork(ExecutionContext.Capture());
-
-    /// <summary>As <see cref="CaptureForFork()"/>, for a context the caller captured on the current thread.</summary>
-    public static ExecutionContext? CaptureForFork(ExecutionContext? captured)
-    {
-        LoopTaskState? task = captured is null ? null : s_current.Value;
-        if (task is null)
-        {
-            return captured;
-        }
-
-        ForkedContext? fork = task._fork;
-        if (fork is not null && ReferenceEquals(fork.Source, captured))
-        {
-            return fork.Forked;
-        }
-
-        s_current.Value = null;
-        ExecutionContext forked = ExecutionContext.Capture()!;
-#if NET8_0_OR_GREATER
-        ExecutionContext.Restore(captured!);
-#else
-        s_current.Value = task;
-#endif
-        task._fork = new ForkedContext(captured!, forked);
-        return forked;
-    }
-
-    private sealed record ForkedContext(ExecutionContext Source, ExecutionContext Forked);
-
-    /// <summary>The task's object, for tasks the loop created.</summary>
-    public virtual Task? Task => null;
+    public static new LoopTaskState? Flowing => (LoopTaskState?)FlowingTask.Flowing;
 
     public static bool TryGet(Task task, out LoopTaskState? state)
     {
         // A loop task's promise carries its state (see LoopTask): found without the weak table.
-        if (task.AsyncState is LoopTaskState own && ReferenceEquals(own.Task, task))
+        if (OwnerOf(task) is LoopTaskState own)
         {
             state = own;
             return true;
@@ -131,9 +87,6 @@ internal class LoopTaskState
     /// <summary>When the task was created, on its loop's clock.</summary>
     public virtual TimeSpan CreatedAt => TimeSpan.Zero;
 
-    /// <summary>Where the task was created; captured in debug mode only.</summary>
-    public virtual string? CreationStack => null;
-
     private int _failureReported;
 
     /// <summary>True the first time only: an unobserved failure is reported once, whichever path sees it first.</summary>
@@ -142,8 +95,8 @@ internal class LoopTaskState
     /// <summary>The token the task's cancellation fires (the one <c>Func&lt;CancellationToken, Task&gt;</c> bodies get); none for tasks the library only names.</summary>
     public virtual CancellationToken CancellationToken => CancellationToken.None;
 
-    /// <summary>How reports name a step of this task: the task and the code it runs.</summary>
-    public virtual string DescribeStep() => $"task {Name}";
+    /// <inheritdoc/>
+    public override string DescribeStep() => $"task {Name}";
 
     /// <summary>How a task dump shows an await of this task.</summary>
     public virtual string DescribeAwait() => GetType().Name.Split('`')[0].Replace("Operation", string.Empty);
