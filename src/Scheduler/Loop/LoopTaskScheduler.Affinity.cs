@@ -55,16 +55,7 @@ public sealed partial class LoopTaskScheduler
     }
 
     /// <summary>Called on the loop thread as a run starts, after <see cref="t_running"/> is set.</summary>
-#pragma warning disable CA1822 // Static on netstandard2.0 only, where nothing is marked.
-    private unsafe void MarkLoopStack()
-    {
-#if NET8_0_OR_GREATER
-        byte here = 0;
-        // Without the promised room below this frame, the window could reach another thread's stack: no fast answer then.
-        _stackTop.Value = RuntimeHelpers.TryEnsureSufficientExecutionStack() ? (nuint)(&here) : 0;
-#endif
-    }
-#pragma warning restore CA1822
+    private void MarkLoopStack() => _stackTop.Value = StackMark.Here();
 
     /// <summary>
     /// An address alone on its cache line. Every post from another thread reads it, and fields next to it may be

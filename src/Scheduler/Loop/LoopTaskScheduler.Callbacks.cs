@@ -320,53 +320,6 @@ public sealed partial class LoopTaskScheduler
         return _inbox.Add(new WorkItem(callback, state, FlowingTask.CaptureForFork()));
     }
 
-    /// <summary>
-    /// Runs a queued delegate in the context captured when it was scheduled. Work that captured nothing (or the loop
-    /// thread's own context) is called directly, and what it changed is undone after it (see <see cref="RunsInLoopContext"/>).
-    /// </summary>
-    private void RunInContext(object callback, object? state, ExecutionContext? context)
-    {
-#if NET8_0_OR_GREATER
-        if (ThreadContexts.Available)
-        {
-            EnterItemContext(context);
-            try
-            {
-                Invoke(callback, state);
-            }
-            catch
-            {
-                // What reports the failure is the loop's code, not the callback's.
-                EnterItemContext(null);
-                throw;
-            }
-            finally
-            {
-                RestoreLoopSynchronizationContext();
-            }
-
-            return;
-        }
-#endif
-        if (RunsInLoopContext(context))
-        {
-            try
-            {
-                Invoke(callback, state);
-            }
-            finally
-            {
-                RestoreLoopContexts();
-            }
-
-            return;
-        }
-
-        _currentCallback = callback;
-        _currentState = state;
-        ExecutionContext.Run(context!, s_invokeCurrent, this);
-    }
-
     private void InvokeCurrent()
     {
         object callback = _currentCallback!;

@@ -33,6 +33,7 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
     private readonly Inbox _inbox = new();
     private LoopTimers _timers = new(new TimerHeap(), new LoopObjectPool<TimerNode>());
     private LoopClock _clock;
+    private ContextSwitcher _contexts;
 
     /// <summary>The tasks layer's side of the loop: its tasks, and the pools of its sleeps and completion hooks.</summary>
     private readonly LoopTaskSide _taskSide;
@@ -280,7 +281,7 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
         _watchdog?.Stop();
         _stackTop.Value = 0;
         t_running = null;
-        _loopThread = null;
+        _contexts.Exit();
         _stopping = false;
         _threadId = 0;
     }
