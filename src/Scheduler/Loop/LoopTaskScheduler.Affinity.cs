@@ -57,6 +57,20 @@ public sealed partial class LoopTaskScheduler
     /// <summary>Called on the loop thread as a run starts, after <see cref="t_running"/> is set.</summary>
     private void MarkLoopStack() => _stackTop.Value = StackMark.Here();
 
+    /// <summary>A run starts on the calling thread: it becomes the loop's.</summary>
+    private void TakeThread()
+    {
+        t_running = this;
+        MarkLoopStack();
+    }
+
+    /// <summary>The run ends: the calling thread is the loop's no more.</summary>
+    private void ReleaseThread()
+    {
+        _stackTop.Value = 0;
+        t_running = null;
+    }
+
     /// <summary>
     /// An address alone on its cache line. Every post from another thread reads it, and fields next to it may be
     /// counters the loop writes on every turn: padded, those reads do not miss on the loop's writes.

@@ -6,9 +6,6 @@ namespace Scheduler;
 
 public sealed partial class LoopTaskScheduler
 {
-    /// <summary>The task <c>RunUntilComplete</c> runs the loop for, while it does: followed like the loop's own tasks.</summary>
-    private Task? _runTarget;
-
     /// <summary>
     /// Called by an idle auto-advancing loop about to jump to its next timer. While one of its tasks awaits work the
     /// loop cannot see (<see cref="UnseenWork"/>), waits up to <see cref="LoopOptions.AutoAdvanceThreshold"/> of real

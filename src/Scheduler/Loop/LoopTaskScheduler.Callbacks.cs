@@ -8,12 +8,6 @@ public sealed partial class LoopTaskScheduler
     /// <summary>In debug mode, a timer this far away is logged: it is more often a unit mistake than a plan.</summary>
     private static readonly TimeSpan s_hugeDelay = TimeSpan.FromDays(1);
 
-    private static readonly ContextCallback s_invokeCurrent = static state => ((LoopTaskScheduler)state!).InvokeCurrent();
-
-    /// <summary>The queued delegate being run in a context of its own, handed to <see cref="ExecutionContext.Run"/> without a closure.</summary>
-    private object? _currentCallback;
-    private object? _currentState;
-
     /// <summary>
     /// Schedules <paramref name="callback"/> to run in the next iteration of the loop.
     /// FIFO with other <c>CallSoon</c>s and <c>CallSoonThreadSafe</c>s of the calling thread; never runs inline;
@@ -318,32 +312,6 @@ public sealed partial class LoopTaskScheduler
         }
 
         return _inbox.Add(new WorkItem(callback, state, FlowingTask.CaptureForFork()));
-    }
-
-    private void InvokeCurrent()
-    {
-        object callback = _currentCallback!;
-        object? state = _currentState;
-        _currentCallback = null;
-        _currentState = null;
-        Invoke(callback, state);
-    }
-
-    /// <summary>Calls a queued delegate of any of the kinds the loop queues.</summary>
-    private static void Invoke(object callback, object? state)
-    {
-        switch (callback)
-        {
-            case Action<object?> withState:
-                withState(state);
-                break;
-            case SendOrPostCallback posted:
-                posted(state);
-                break;
-            default:
-                ((Action)callback)();
-                break;
-        }
     }
 
     /// <summary>What a cancelled callback's slot in the ready queue holds until the loop skips it.</summary>

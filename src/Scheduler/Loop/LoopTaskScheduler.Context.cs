@@ -1,3 +1,4 @@
+using System;
 using System.Threading;
 
 namespace Scheduler;
@@ -5,6 +6,12 @@ namespace Scheduler;
 /// <summary>The execution and synchronization contexts the loop's items run in, through its <see cref="ContextSwitcher"/>.</summary>
 public sealed partial class LoopTaskScheduler
 {
+    private static readonly ContextCallback s_invokeCurrent = static state => ((LoopTaskScheduler)state!).InvokeCurrent();
+
+    /// <summary>The queued delegate being run in a context of its own, handed to <see cref="ExecutionContext.Run"/> without a closure.</summary>
+    private object? _currentCallback;
+    private object? _currentState;
+
     /// <summary>Called as a run starts, on the loop thread.</summary>
     private void EnterContexts() => _contexts.Enter();
 
@@ -94,5 +101,31 @@ public sealed partial class LoopTaskScheduler
         _currentCallback = callback;
         _currentState = state;
         ExecutionContext.Run(context!, s_invokeCurrent, this);
+    }
+
+    private void InvokeCurrent()
+    {
+        object callback = _currentCallback!;
+        object? state = _currentState;
+        _currentCallback = null;
+        _currentState = null;
+        Invoke(callback, state);
+    }
+
+    /// <summary>Calls a queued delegate of any of the kinds the loop queues.</summary>
+    private static void Invoke(object callback, object? state)
+    {
+        switch (callback)
+        {
+            case Action<object?> withState:
+                withState(state);
+                break;
+            case SendOrPostCallback posted:
+                posted(state);
+                break;
+            default:
+                ((Action)callback)();
+                break;
+        }
     }
 }

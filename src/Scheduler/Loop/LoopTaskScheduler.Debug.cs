@@ -11,9 +11,9 @@ public sealed partial class LoopTaskScheduler
     /// <summary>Runs one item with the watchdog or debug mode on (checked per batch: off, items go straight to <see cref="Execute"/>).</summary>
     private void RunItem(in WorkItem item)
     {
-        if (_watchdog is not null)
+        if (_watch is { } watch)
         {
-            RunItemWatched(in item);
+            RunItemWatched(in item, watch);
             return;
         }
 

@@ -9,6 +9,9 @@ public sealed partial class LoopTaskScheduler
     private volatile bool _executorShutdown;
     private TaskCompletionSource<bool>? _executorIdle;
 
+    /// <summary>The loop closed: nothing waits for the executor to go idle any more.</summary>
+    private void CloseExecutor() => _executorIdle = null;
+
     /// <summary>
     /// Runs <paramref name="func"/> on <paramref name="executor"/> (null: the thread pool) and returns its result as a
     /// task; code awaiting it on the loop resumes on the loop thread. While it runs, an auto-advancing clock holds still.

@@ -6,6 +6,9 @@ namespace Scheduler;
 
 public sealed partial class LoopTaskScheduler
 {
+    /// <summary>The task <c>RunUntilComplete</c> runs the loop for, while it does: followed like the loop's own tasks.</summary>
+    private Task? _runTarget;
+
     private static readonly Action<Task, object?> s_stopWhenDone = static (_, state) => ((RunStopper)state!).StopIfActive();
 
     /// <summary>

@@ -7,6 +7,9 @@ namespace Scheduler;
 /// <summary>One turn of the loop, asyncio's <c>_run_once</c>: the only place the loop decides what runs next.</summary>
 public sealed partial class LoopTaskScheduler
 {
+    /// <summary>True while the turn runs items of the inbox's batch, which have no place in the ready queue.</summary>
+    private bool _runningTaken;
+
     private static readonly Action<LoopTaskScheduler> s_runForever = static loop =>
     {
         do
@@ -109,7 +112,7 @@ public sealed partial class LoopTaskScheduler
     private void RunReady(int before, int taken)
     {
         int ready = _ready.Count;
-        bool plain = _watchdog is null && !Debug;
+        bool plain = _watch is null && !Debug;
         RunFromQueue(before, plain);
         if (taken > 0)
         {

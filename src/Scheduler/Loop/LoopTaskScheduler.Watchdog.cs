@@ -1,57 +1,37 @@
-using System.Threading;
-
 namespace Scheduler;
 
+/// <summary>The loop's side of the stall watchdog: items run watched through <see cref="ItemWatch"/> while it is on.</summary>
 public sealed partial class LoopTaskScheduler
 {
-    /// <summary>The stall watchdog, when <see cref="LoopOptions.StallThreshold"/> (or debug mode) turns it on.</summary>
-    private readonly StallWatchdog? _watchdog;
-
-    /// <summary>Bumped before and after each item while the watchdog is on: odd while an item runs.</summary>
-    private int _itemSequence;
-
-    /// <summary>What runs now (a delegate, a task), for the watchdog's report; written by the loop thread only.</summary>
-    private object? _runningItem;
-    private object? _runningState;
-
-    /// <summary>Depth of synchronous waits the loop thread is blocked in, as the synchronization context is told.</summary>
-    private int _syncWaits;
-
-    internal int ItemSequence => Volatile.Read(ref _itemSequence);
+    internal int ItemSequence => _watch?.ItemSequence ?? 0;
 
     /// <summary>The watchdog, if on; for tests.</summary>
-    internal StallWatchdog? Watchdog => _watchdog;
+    internal StallWatchdog? Watchdog => _watch?.Watchdog;
 
-    internal bool InSyncWait => Volatile.Read(ref _syncWaits) > 0;
+    internal bool InSyncWait => _watch?.InSyncWait ?? false;
 
-    internal string DescribeRunningItem()
-    {
-        object? what = Volatile.Read(ref _runningItem);
-        return what is null ? "<between callbacks>" : Describe(what, Volatile.Read(ref _runningState));
-    }
+    internal string DescribeRunningItem() =>
+        _watch?.RunningItem(out object? state) is { } what ? Describe(what, state) : "<between callbacks>";
 
     internal void EnterSyncWait()
     {
-        // The loop's own idle wait (between items) is no stall: only waits inside a callback count.
-        if (IsOnLoopThread && (_itemSequence & 1) == 1)
+        if (IsOnLoopThread)
         {
-            Interlocked.Increment(ref _syncWaits);
+            _watch?.EnterSyncWait();
         }
     }
 
     internal void ExitSyncWait()
     {
-        if (Volatile.Read(ref _syncWaits) > 0 && IsOnLoopThread)
+        if (_watch is { InSyncWait: true } watch && IsOnLoopThread)
         {
-            Interlocked.Decrement(ref _syncWaits);
+            watch.ExitSyncWait();
         }
     }
 
-    private void RunItemWatched(in WorkItem item)
+    private void RunItemWatched(in WorkItem item, ItemWatch watch)
     {
-        Volatile.Write(ref _runningItem, item.Callback is TimerNode node ? (object?)node.Callback ?? node : item.Callback);
-        Volatile.Write(ref _runningState, item.Callback is TimerNode callback ? callback.State : item.State);
-        Interlocked.Increment(ref _itemSequence);
+        watch.Begin(in item);
         try
         {
             if (Debug)
@@ -65,9 +45,7 @@ public sealed partial class LoopTaskScheduler
         }
         finally
         {
-            Interlocked.Increment(ref _itemSequence);
-            Volatile.Write(ref _runningItem, null);
-            Volatile.Write(ref _runningState, null);
+            watch.End();
         }
     }
 }

@@ -35,6 +35,9 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
     private LoopClock _clock;
     private ContextSwitcher _contexts;
 
+    /// <summary>What the stall watchdog watches, when <see cref="LoopOptions.StallThreshold"/> (or debug mode) turns it on.</summary>
+    private readonly ItemWatch? _watch;
+
     /// <summary>The tasks layer's side of the loop: its tasks, and the pools of its sleeps and completion hooks.</summary>
     private readonly LoopTaskSide _taskSide;
 
@@ -49,9 +52,6 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
     private volatile int _threadId;
 
     private volatile bool _stopping;
-
-    /// <summary>True while the loop runs items of the inbox's batch, which have no place in the ready queue.</summary>
-    private bool _runningTaken;
 
     /// <summary>Makes the start of a run and <see cref="Close"/> exclusive: a loop is never closed under a running run.</summary>
     private readonly object _lifecycle = new();
@@ -76,10 +76,10 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
         TimeSpan? stall = options.StallThreshold ?? (options.Debug ? LoopOptions.DefaultStallThreshold : null);
         if (stall is { } threshold && threshold > TimeSpan.Zero)
         {
-            _watchdog = new StallWatchdog(this, threshold);
+            _watch = new ItemWatch(new StallWatchdog(this, threshold));
         }
 
-        SynchronizationContext = new LoopSynchronizationContext(this, notifyWaits: _watchdog is not null);
+        SynchronizationContext = new LoopSynchronizationContext(this, notifyWaits: _watch is not null);
         LoopMetrics.Register(this);
     }
 
@@ -184,7 +184,7 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
         _ready.Clear();
         _timers.Close();
         _clock.Close();
-        _executorIdle = null;
+        CloseExecutor();
         LoopMetrics.Unregister(this);
         StopReportingEscapes();
         _taskSide.Close();
@@ -265,10 +265,9 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
             _threadId = Environment.CurrentManagedThreadId;
         }
 
-        t_running = this;
-        MarkLoopStack();
+        TakeThread();
         EnterContexts();
-        _watchdog?.Start();
+        _watch?.Watchdog.Start();
         SynchronizationContext? previous = System.Threading.SynchronizationContext.Current;
         System.Threading.SynchronizationContext.SetSynchronizationContext(SynchronizationContext);
         return previous;
@@ -278,9 +277,8 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
     {
         EnterRunContext();
         System.Threading.SynchronizationContext.SetSynchronizationContext(previous);
-        _watchdog?.Stop();
-        _stackTop.Value = 0;
-        t_running = null;
+        _watch?.Watchdog.Stop();
+        ReleaseThread();
         _contexts.Exit();
         _stopping = false;
         _threadId = 0;
