@@ -17,6 +17,7 @@ internal static class Program
         ("task-factory", "TPL code (TaskFactory, ContinueWith, await) on a LoopThread", TaskFactorySample.Run),
         ("producer-consumer", "asyncio.Queue with workers, join, then cancel", ProducerConsumerSample.Run),
         ("cancellation", "hot tasks, task.Cancel(), tokens, Timeout, TaskGroup: where C# differs from asyncio", CancellationSample.Run),
+        ("echo", "asyncio's TCP echo server and client, over 127.0.0.1", EchoSample.Run),
         ("virtual-time", "FakeTimeProvider with LoopOptions.AutoAdvance: an hour of timers at once", VirtualTimeSample.Run),
     ];
 

@@ -10,7 +10,7 @@ namespace Scheduler;
 /// Thin: each delegates to the loop or to <see cref="LoopExtensions"/>.
 /// </summary>
 /// <remarks>Thread-safety is stated per member. Functions that need a loop use the one running on the calling thread.</remarks>
-public static class AsyncIO
+public static partial class AsyncIO
 {
     /// <summary>This thread's event loop for <see cref="GetEventLoop"/>, set by <see cref="SetEventLoop"/>.</summary>
 #pragma warning disable IDE1006 // t_ marks a thread-static, as in the runtime's code.

@@ -22,7 +22,7 @@ namespace Scheduler.Tests;
 /// </remarks>
 public class LayerTests
 {
-    private static readonly string[] s_layers = ["Loop|Diagnostics", "Tasks", "Synchronization", "Queues", "."];
+    private static readonly string[] s_layers = ["Loop|Diagnostics", "Tasks", "Synchronization", "Queues", "Streams", "."];
 
     [Fact]
     public void NoLayerNamesATypeOfAHigherLayer()
