@@ -186,6 +186,7 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
         _clock.Close();
         CloseExecutor();
         LoopMetrics.Unregister(this);
+        CloseSignals();
         StopReportingEscapes();
         _taskSide.Close();
     }
@@ -199,6 +200,9 @@ public sealed partial class LoopTaskScheduler : TaskScheduler, IDisposable
         $"<LoopTaskScheduler {Name ?? "#" + Id} running={IsRunning} closed={IsClosed} debug={Debug}>";
 
     internal const string ClosedMessage = "The event loop is closed.";
+
+    /// <summary>Removes the signal handlers, where the build has them (<c>LoopTaskScheduler.Signals.cs</c>).</summary>
+    partial void CloseSignals();
 
     /// <summary>How long an idle loop waits for posted work when its clock fails, before it asks the clock again.</summary>
     private static readonly TimeSpan s_clockRetry = TimeSpan.FromMilliseconds(10);
