@@ -25,7 +25,11 @@ public static partial class AsyncIO
     /// <para>Equivalent to asyncio's <c>asyncio.run(main())</c>. The legacy-Main use:
     /// <c>static int Main(string[] a) => AsyncIO.Run(() => MainAsync(a));</c></para>
     /// </summary>
+    /// <remarks>A first Ctrl+C cancels the main task (its <c>finally</c> blocks and awaits run), and <c>Run</c> then throws
+    /// the cancellation; a second one while that cleanup runs ends the process. SIGTERM the same way with
+    /// <see cref="LoopOptions.CancelOnSigterm"/>. As asyncio 3.11's runner.</remarks>
     /// <exception cref="InvalidOperationException">A loop is running on this thread: await the task instead.</exception>
+    /// <exception cref="OperationCanceledException">Ctrl+C cancelled the main task.</exception>
     public static void Run(Func<Task> main, LoopOptions? options = null)
     {
         if (main is null)
@@ -36,7 +40,7 @@ public static partial class AsyncIO
         // Main itself is the task's body, not a wrapper: dumps and reports then name the user's method.
         RunOnNewLoop(options, loop =>
         {
-            loop.RunUntilComplete(main);
+            RunMain(loop, loop.CreateTask(main), options);
             return default(VoidResult);
         });
     }
@@ -50,7 +54,21 @@ public static partial class AsyncIO
             throw new ArgumentNullException(nameof(main));
         }
 
-        return RunOnNewLoop(options, loop => loop.RunUntilComplete(main));
+        return RunOnNewLoop(options, loop =>
+        {
+            Task<T> task = loop.CreateTask(main);
+            RunMain(loop, task, options);
+            return task.GetAwaiter().GetResult();
+        });
+    }
+
+    /// <summary>Runs the loop until the main task ends, a first Ctrl+C (or SIGTERM if opted in) cancelling it; rethrows its exception.</summary>
+    private static void RunMain(LoopTaskScheduler loop, Task main, LoopOptions? options)
+    {
+        using (Interrupts.Install(loop, main, options))
+        {
+            loop.RunUntilComplete(main);
+        }
     }
 
     private static T RunOnNewLoop<T>(LoopOptions? options, Func<LoopTaskScheduler, T> runMain)

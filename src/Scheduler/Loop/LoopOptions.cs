@@ -42,6 +42,13 @@ public sealed class LoopOptions
     /// </summary>
     public TimeSpan CancellationGracePeriod { get; init; } = DefaultCancellationGracePeriod;
 
+    /// <summary>
+    /// When true, a SIGTERM while <c>AsyncIO.Run</c> runs cancels the main task as Ctrl+C does (its cleanup runs, then
+    /// <c>Run</c> throws the cancellation), for a program stopped by a container runtime or a service manager. Default
+    /// false: SIGTERM ends the process as the runtime does by default. Handled on .NET 8 and later.
+    /// </summary>
+    public bool CancelOnSigterm { get; init; }
+
     /// <summary>The default of <see cref="CancellationGracePeriod"/>, and the grace off a loop.</summary>
     internal static readonly TimeSpan DefaultCancellationGracePeriod = TimeSpan.FromSeconds(1);
 

@@ -22,6 +22,7 @@ public sealed class LoopServer : IAsyncDisposable
     private readonly HashSet<SocketTransport> _clients = [];
     private readonly TaskCompletionSource<bool> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly LoopEvent _stopped = new();
+    private readonly List<Task> _acceptLoops = [];
     private TaskCompletionSource<bool>? _noClients;
     private bool _serving;
     private bool _closing;
@@ -65,7 +66,7 @@ public sealed class LoopServer : IAsyncDisposable
         _serving = true;
         foreach (Socket listener in _listeners)
         {
-            _ = AcceptLoop(listener);
+            _acceptLoops.Add(AcceptLoop(listener));
         }
     }
 
@@ -132,6 +133,9 @@ public sealed class LoopServer : IAsyncDisposable
     public async Task WaitClosedAsync()
     {
         await _closed.Task;
+
+        // The accepts in flight end as the listeners close: wait for that too, so none completes after the loop closed.
+        await Task.WhenAll(_acceptLoops);
         if (_clients.Count > 0)
         {
             _noClients ??= new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -33,7 +33,9 @@ internal sealed class SocketTransport : IReadTransport
     private bool _eofWritten;
     private bool _sendDone;
     private bool _receiving;
+    private bool _sending;
     private bool _released;
+    private bool _finished;
     private Exception? _lostWith;
 
     public SocketTransport(LoopTaskScheduler loop, Socket socket, int limit)
@@ -73,7 +75,7 @@ internal sealed class SocketTransport : IReadTransport
     /// <summary>Raised once the connection ended; the server uses it to forget its client.</summary>
     public event Action<SocketTransport>? Lost;
 
-    /// <summary>Completes when the connection ended.</summary>
+    /// <summary>Completes when the connection ended: its socket released, none of its operations in flight.</summary>
     public Task Closed => _closed.Task;
 
     /// <summary>Starts the receive and send loops. Called once, on the loop thread.</summary>
@@ -215,6 +217,7 @@ internal sealed class SocketTransport : IReadTransport
                 if (IsLost)
                 {
                     ReleaseSocket();
+                    FinishIfDone();
                     return;
                 }
 
@@ -237,6 +240,7 @@ internal sealed class SocketTransport : IReadTransport
         {
             _receiving = false;
             ConnectionLost(IsClosing ? null : exception, abortive: true);
+            FinishIfDone();
         }
     }
 
@@ -270,9 +274,12 @@ internal sealed class SocketTransport : IReadTransport
                     continue;
                 }
 
+                _sending = true;
                 int sent = await SocketIO.SendAsync(Socket, _writeBuffer, _writeCount);
+                _sending = false;
                 if (IsLost)
                 {
+                    FinishIfDone();
                     return;
                 }
 
@@ -287,8 +294,10 @@ internal sealed class SocketTransport : IReadTransport
         }
         catch (Exception exception) when (exception is SocketException or IOException or ObjectDisposedException)
         {
+            _sending = false;
             _sendDone = true;
             ConnectionLost(IsClosing ? null : exception, abortive: true);
+            FinishIfDone();
         }
     }
 
@@ -346,6 +355,21 @@ internal sealed class SocketTransport : IReadTransport
 
         _released = true;
         Socket.Dispose();
+        FinishIfDone();
+    }
+
+    /// <summary>
+    /// The connection is over once its socket is released and no receive or send of it is still in flight: a completion
+    /// arriving later would be posted to a loop that may have closed by then.
+    /// </summary>
+    private void FinishIfDone()
+    {
+        if (_finished || !_released || _receiving || _sending)
+        {
+            return;
+        }
+
+        _finished = true;
         _closed.TrySetResult(true);
         Lost?.Invoke(this);
     }

@@ -33,6 +33,7 @@ public class StreamsTests
     [Fact]
     public void EchoOverTcp_TheLineComesBack_AndEverythingCloses() => Guard.Run(() =>
     {
+        var log = new StringWriter();
         string echoed = AsyncIO.Run(async () =>
         {
             LoopServer server = await AsyncIO.StartServer(EchoLines, "127.0.0.1", 0);
@@ -50,9 +51,12 @@ public class StreamsTests
             server.IsServing.ShouldBeFalse();
             server.ClientCount.ShouldBe(0);
             return line;
-        });
+        }, new LoopOptions { Log = log });
 
         echoed.ShouldBe("hello\n");
+
+        // Nothing of the server or the connections was still in flight when the loop closed.
+        log.ToString().ShouldBeEmpty();
     });
 
     [Fact]
