@@ -19,7 +19,7 @@ public sealed class LoopServer : IAsyncDisposable
     private readonly Func<LoopStreamReader, LoopStreamWriter, Task> _handler;
     private readonly Socket[] _listeners;
     private readonly int _limit;
-    private readonly HashSet<SocketTransport> _clients = [];
+    private readonly HashSet<LoopTransport> _clients = [];
     private readonly TaskCompletionSource<bool> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly LoopEvent _stopped = new();
     private readonly List<Task> _acceptLoops = [];
@@ -113,7 +113,7 @@ public sealed class LoopServer : IAsyncDisposable
     public void CloseClients()
     {
         Loop.CheckThread("LoopServer.CloseClients");
-        foreach (SocketTransport client in _clients.ToArray())
+        foreach (LoopTransport client in _clients.ToArray())
         {
             client.Close();
         }
@@ -123,7 +123,7 @@ public sealed class LoopServer : IAsyncDisposable
     public void AbortClients()
     {
         Loop.CheckThread("LoopServer.AbortClients");
-        foreach (SocketTransport client in _clients.ToArray())
+        foreach (LoopTransport client in _clients.ToArray())
         {
             client.Abort();
         }
@@ -198,7 +198,7 @@ public sealed class LoopServer : IAsyncDisposable
         _ = Loop.CreateTask(() => Handle(transport, writer), name: $"LoopServer client {client.RemoteEndPoint}");
     }
 
-    private async Task Handle(SocketTransport transport, LoopStreamWriter writer)
+    private async Task Handle(LoopTransport transport, LoopStreamWriter writer)
     {
         try
         {
@@ -217,7 +217,7 @@ public sealed class LoopServer : IAsyncDisposable
         }
     }
 
-    private void Forget(SocketTransport transport)
+    private void Forget(LoopTransport transport)
     {
         _clients.Remove(transport);
         if (_clients.Count == 0)

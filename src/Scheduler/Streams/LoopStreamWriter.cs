@@ -18,27 +18,30 @@ namespace Scheduler;
 /// </remarks>
 public sealed class LoopStreamWriter
 {
-    private readonly SocketTransport _transport;
+    private readonly LoopTransport _transport;
 
-    internal LoopStreamWriter(SocketTransport transport) => _transport = transport;
+    internal LoopStreamWriter(LoopTransport transport) => _transport = transport;
 
     /// <summary>The loop the writer belongs to.</summary>
     public LoopTaskScheduler Loop => _transport.Loop;
 
-    /// <summary>The connected socket. Reading or writing it directly bypasses the reader's and writer's buffers.</summary>
-    public Socket Socket => _transport.Socket;
+    /// <summary>
+    /// The connected socket (asyncio's <c>get_extra_info('socket')</c>); null for a pipe. Reading or writing it directly
+    /// bypasses the reader's and writer's buffers.
+    /// </summary>
+    public Socket? Socket => _transport.Socket;
 
-    /// <summary>The peer's address (asyncio's <c>get_extra_info('peername')</c>); null once the connection ended.</summary>
-    public EndPoint? RemoteEndPoint => _transport.IsLost ? null : _transport.Socket.RemoteEndPoint;
+    /// <summary>The peer's address (asyncio's <c>get_extra_info('peername')</c>); null for a pipe and once the connection ended.</summary>
+    public EndPoint? RemoteEndPoint => _transport.RemoteEndPoint;
 
-    /// <summary>This side's address (asyncio's <c>get_extra_info('sockname')</c>); null once the connection ended.</summary>
-    public EndPoint? LocalEndPoint => _transport.IsLost ? null : _transport.Socket.LocalEndPoint;
+    /// <summary>This side's address (asyncio's <c>get_extra_info('sockname')</c>); null for a pipe and once the connection ended.</summary>
+    public EndPoint? LocalEndPoint => _transport.LocalEndPoint;
 
     /// <summary>Whether <see cref="Close"/> was called or the connection ended. Equivalent to <c>is_closing()</c>.</summary>
     public bool IsClosing => _transport.IsClosing;
 
     /// <summary>Whether <see cref="WriteEof"/> is possible: true for a stream socket. Equivalent to <c>can_write_eof()</c>.</summary>
-    public bool CanWriteEof => _transport.Socket.SocketType == SocketType.Stream;
+    public bool CanWriteEof => _transport.CanWriteEof;
 
     /// <summary>Bytes written and not yet taken by the socket. Equivalent to the transport's <c>get_write_buffer_size()</c>.</summary>
     public int WriteBufferSize => _transport.BufferedCount;

@@ -191,7 +191,7 @@ public class StreamsTests
             await using LoopServer server = await AsyncIO.StartServer(
                 async (reader, writer) =>
                 {
-                    writer.Socket.ReceiveBufferSize = 64 * 1024;
+                    writer.Socket!.ReceiveBufferSize = 64 * 1024;
                     await startReading.WaitAsync();
                     got = (await reader.ReadExactlyAsync(Size)).Length;
                     writer.Close();
@@ -199,7 +199,7 @@ public class StreamsTests
                 "127.0.0.1",
                 0);
             (LoopStreamReader reader, LoopStreamWriter writer) = await AsyncIO.OpenConnection("127.0.0.1", PortOf(server));
-            writer.Socket.SendBufferSize = 64 * 1024;
+            writer.Socket!.SendBufferSize = 64 * 1024;
 
             writer.Write(new byte[Size]);
             Task drain = writer.DrainAsync().AsTask();
