@@ -7,12 +7,14 @@ namespace Scheduler;
 /// A reader's wait for incoming data (asyncio's <c>_wait_for_data</c>): one per reader, reused by every read, so a read
 /// that has to wait allocates nothing. Woken when data, the end of the stream or an error arrives. Loop thread only.
 /// </summary>
-internal sealed class DataWaiter(LoopTaskScheduler loop) : LoopPromise<VoidResult>(loop)
+internal sealed class DataWaiter(LoopStreamReader reader) : LoopPromise<VoidResult>(reader.Loop), IOutsideWait
 {
     private string _operation = "LoopStreamReader.ReadAsync";
 
     /// <summary>Whether a read waits now.</summary>
     public bool Pending { get; private set; }
+
+    public bool WaitsOnOutside => reader.IsFedFromOutside;
 
     public override string Describe() => $"{_operation} (waiting for data)";
 

@@ -64,10 +64,13 @@ public sealed class LoopServer : IAsyncDisposable
         }
 
         _serving = true;
-        foreach (Socket listener in _listeners)
+        Detached.Start(this, static server =>
         {
-            _acceptLoops.Add(AcceptLoop(listener));
-        }
+            foreach (Socket listener in server._listeners)
+            {
+                server._acceptLoops.Add(server.AcceptLoop(listener));
+            }
+        });
     }
 
     /// <summary>

@@ -54,7 +54,7 @@ public sealed class LoopStreamReader : IAsyncEnumerable<byte[]>
 
         Loop = loop ?? throw new ArgumentNullException(nameof(loop));
         Limit = limit;
-        _waiter = new DataWaiter(loop);
+        _waiter = new DataWaiter(this);
         _readInto = new ReadIntoWaiter(this);
     }
 
@@ -260,6 +260,9 @@ public sealed class LoopStreamReader : IAsyncEnumerable<byte[]>
             yield return line;
         }
     }
+
+    /// <summary>Whether a transport feeds the reader (data comes from outside the loop), rather than the program's own calls.</summary>
+    internal bool IsFedFromOutside => _transport is not null && !_eof && _exception is null;
 
     /// <summary>Binds the reader to the transport it pauses and resumes; set once, by the transport.</summary>
     internal void SetTransport(IReadTransport transport) => _transport = transport;

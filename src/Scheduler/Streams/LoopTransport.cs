@@ -95,19 +95,19 @@ internal abstract class LoopTransport : IReadTransport
     /// <summary>Completes when the connection ended: its socket released, none of its operations in flight.</summary>
     public Task Closed => _closed.Task;
 
-    /// <summary>Starts the receive and send loops. Called once, on the loop thread.</summary>
-    public void Start()
+    /// <summary>Starts the receive and send loops, apart from the task that made the transport. Called once, on the loop thread.</summary>
+    public void Start() => Detached.Start(this, static transport =>
     {
-        if (_reads)
+        if (transport._reads)
         {
-            _ = ReceiveLoop();
+            _ = transport.ReceiveLoop();
         }
 
-        if (_writes)
+        if (transport._writes)
         {
-            _ = SendLoop();
+            _ = transport.SendLoop();
         }
-    }
+    });
 
     public void PauseReading()
     {

@@ -13,12 +13,14 @@ namespace Scheduler;
 /// The bytes are copied when they arrive; a wait cancelled after that, before the reading code resumed, puts them back
 /// at the front of the reader's buffer, so a cancelled read takes nothing.
 /// </remarks>
-internal sealed class ReadIntoWaiter(LoopStreamReader reader) : LoopPromise<int>(reader.Loop)
+internal sealed class ReadIntoWaiter(LoopStreamReader reader) : LoopPromise<int>(reader.Loop), IOutsideWait
 {
     private Memory<byte> _destination;
 
     /// <summary>Whether a read waits now.</summary>
     public bool Pending { get; private set; }
+
+    public bool WaitsOnOutside => reader.IsFedFromOutside;
 
     public override string Describe() => "LoopStreamReader.ReadAsync (waiting for data)";
 

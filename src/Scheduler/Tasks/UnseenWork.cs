@@ -50,6 +50,8 @@ internal static class UnseenWork
                 return true;
             case Task task:
                 return IsSeen(loop, task, depth, asRoot);
+            case IOutsideWait { WaitsOnOutside: true }: // A stream's read: its data comes from a socket or a pipe.
+                return false;
             case IDescribedWait: // A loop promise: a sleep, a primitive's or a queue's wait.
                 return true;
             case IValueTaskSource:
@@ -159,7 +161,12 @@ internal static class UnseenWork
     {
         if (task.HeldWait is { } wait)
         {
-            return wait is not LoopTaskState operation || AllSeen(loop, operation, depth);
+            return wait switch
+            {
+                IOutsideWait { WaitsOnOutside: true } => false,
+                LoopTaskState operation => AllSeen(loop, operation, depth),
+                _ => true,
+            };
         }
 
         // Not started yet (queued: the loop is not idle), or in a plain await of what its body's chain says.

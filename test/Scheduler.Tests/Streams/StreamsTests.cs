@@ -180,6 +180,38 @@ public class StreamsTests
     });
 
     [Fact]
+    public void Cancel_TheTaskThatOpenedTheConnection_EndsItsRead_AndTheConnectionStillWorks() => Guard.Run(() =>
+    {
+        string line = AsyncIO.Run(async () =>
+        {
+            await using LoopServer server = await AsyncIO.StartServer(EchoLines, "127.0.0.1", 0);
+            LoopStreamReader? reader = null;
+            LoopStreamWriter? writer = null;
+            var opened = new LoopEvent();
+            Task reading = AsyncIO.GetRunningLoop().CreateTask(async () =>
+            {
+                (reader, writer) = await AsyncIO.OpenConnection("127.0.0.1", PortOf(server));
+                opened.Set();
+                await reader.ReadLineAsync();
+            });
+            await opened.WaitAsync();
+            await AsyncIO.Sleep(TimeSpan.Zero);
+
+            // The task's wait is its read, not one of the transport's own loops it started.
+            reading.Cancel().ShouldBeTrue();
+            await Should.ThrowAsync<OperationCanceledException>(reading);
+
+            writer!.Write(Bytes("after\n"));
+            string echoed = Text(await reader!.ReadLineAsync());
+            writer.Close();
+            await writer.WaitClosedAsync();
+            return echoed;
+        });
+
+        line.ShouldBe("after\n");
+    });
+
+    [Fact]
     public void DrainAsync_HoldsAWriterWhosePeerDoesNotRead_UntilThePeerReads() => Guard.Run(() =>
     {
         // Small socket buffers (which turn off the kernel's autotuning) hold far less than this while the peer does not read.
