@@ -18,6 +18,7 @@ internal static class Program
         ("producer-consumer", "asyncio.Queue with workers, join, then cancel", ProducerConsumerSample.Run),
         ("cancellation", "hot tasks, task.Cancel(), tokens, Timeout, TaskGroup: where C# differs from asyncio", CancellationSample.Run),
         ("echo", "asyncio's TCP echo server and client, over 127.0.0.1", EchoSample.Run),
+        ("subprocess", "create_subprocess_shell with communicate, and a child's output read line by line", SubprocessSample.Run),
         ("ctrl-c", "Ctrl+C cancels AsyncIO.Run's main task, its cleanup runs, the legacy Main returns 130", CtrlCSample.Run),
         ("virtual-time", "FakeTimeProvider with LoopOptions.AutoAdvance: an hour of timers at once", VirtualTimeSample.Run),
     ];
