@@ -44,9 +44,9 @@ public static partial class AsyncIO
         Process process = Process.Start(start) ?? throw new InvalidOperationException($"{program} did not start.");
         try
         {
-            LoopTransport? input = Pipe(loop, stdin, process.RedirectsInput() ? process.StandardInput.BaseStream : null, limit, reads: false, true);
-            LoopTransport? output = Pipe(loop, stdout, process.RedirectsOutput() ? process.StandardOutput.BaseStream : null, limit, reads: true, true);
-            LoopTransport? error = Pipe(loop, stderr, process.RedirectsError() ? process.StandardError.BaseStream : null, limit, reads: true, true);
+            LoopTransport? input = Pipe(loop, stdin, start.RedirectStandardInput ? process.StandardInput.BaseStream : null, limit, reads: false);
+            LoopTransport? output = Pipe(loop, stdout, start.RedirectStandardOutput ? process.StandardOutput.BaseStream : null, limit, reads: true);
+            LoopTransport? error = Pipe(loop, stderr, start.RedirectStandardError ? process.StandardError.BaseStream : null, limit, reads: true);
             return Task.FromResult(new LoopProcess(loop, process, input, output, error));
         }
         catch
@@ -78,16 +78,10 @@ public static partial class AsyncIO
             : CreateSubprocessExec("/bin/sh", ["-c", command], stdin, stdout, stderr, limit);
     }
 
-    private static bool RedirectsInput(this Process process) => process.StartInfo.RedirectStandardInput;
-
-    private static bool RedirectsOutput(this Process process) => process.StartInfo.RedirectStandardOutput;
-
-    private static bool RedirectsError(this Process process) => process.StartInfo.RedirectStandardError;
-
     /// <summary>The loop's end of one redirected stream: a transport for a pipe, nothing (closed or drained) for DevNull.</summary>
-    private static LoopTransport? Pipe(LoopTaskScheduler loop, SubprocessStream kind, Stream? stream, int limit, bool reads, bool redirected)
+    private static LoopTransport? Pipe(LoopTaskScheduler loop, SubprocessStream kind, Stream? stream, int limit, bool reads)
     {
-        if (!redirected || stream is null)
+        if (stream is null)
         {
             return null;
         }

@@ -170,7 +170,7 @@ public sealed class LoopProcess
             return;
         }
 
-        _process.WaitForExit();
+        // Posted from the runtime's exit notification: the code is there, and the loop thread never blocks for it.
         ReturnCode = _process.ExitCode;
         _exited.Set();
     }

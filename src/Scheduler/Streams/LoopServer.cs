@@ -20,7 +20,6 @@ public sealed class LoopServer : IAsyncDisposable
     private readonly Socket[] _listeners;
     private readonly int _limit;
     private readonly HashSet<LoopTransport> _clients = [];
-    private readonly TaskCompletionSource<bool> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly LoopEvent _stopped = new();
     private readonly List<Task> _acceptLoops = [];
     private TaskCompletionSource<bool>? _noClients;
@@ -109,7 +108,6 @@ public sealed class LoopServer : IAsyncDisposable
         }
 
         _stopped.Set();
-        _closed.TrySetResult(true);
     }
 
     /// <summary>Closes every open connection once its buffer is sent. Equivalent to <c>close_clients()</c> (3.13).</summary>
@@ -135,7 +133,7 @@ public sealed class LoopServer : IAsyncDisposable
     /// <summary>Completes once the server is closed and every connection it accepted has ended. Equivalent to <c>wait_closed()</c>.</summary>
     public async Task WaitClosedAsync()
     {
-        await _closed.Task;
+        await _stopped.WaitAsync();
 
         // The accepts in flight end as the listeners close: wait for that too, so none completes after the loop closed.
         await Task.WhenAll(_acceptLoops);
